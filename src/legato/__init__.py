@@ -1,0 +1,17 @@
+"""Legato: pipelines as Python code, durable state, and the operational loop built in.
+
+Only the authoring names live here; the engine, store and server are imported when used so
+that `import legato` stays fast.
+"""
+
+from .authoring.dag import DAG
+from .authoring.dataset import Dataset
+from .authoring.decorators import task
+from .authoring.errors import DagCycleError, DagDefinitionError, Fail, Skip
+from .authoring.task import chain, cross_downstream
+
+__version__ = "0.1.0"
+__all__ = [
+    "DAG", "Dataset", "DagCycleError", "DagDefinitionError", "Fail", "Skip", "chain",
+    "cross_downstream", "task",
+]

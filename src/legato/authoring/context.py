@@ -1,0 +1,149 @@
+"""`Context`: what a running task can see about itself and its run.
+
+One object per try, built by the runner. Attributes are the SPEC's list; `ctx["ds"]` and
+`**context` parameters work too, for code written against Airflow. Everything the context
+reaches outside the task (upstream results, pushed values, the log) goes through the small
+`XComAccess` seam the runner hands in, so this module knows nothing of storage.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .variables import ConnectionAccessor, VariableAccessor
+
+if TYPE_CHECKING:
+    from .dag import DAG
+    from .task import Task
+
+CONTEXT_KEYS: tuple[str, ...] = (
+    "ds", "ds_nodash", "ts", "ts_nodash", "logical_date", "data_interval_start",
+    "data_interval_end", "run_id", "dag_id", "task_id", "map_index", "try_number", "params",
+    "event", "log", "var", "conn", "ti", "dag", "task",
+)
+
+
+class XComAccess(Protocol):
+    def pull(self, task_id: str, key: str) -> Any: ...
+    def push(self, key: str, value: Any) -> None: ...
+
+
+class TaskInstanceView:
+    """Airflow's `ti`, reduced to what task code uses: ids, try number and XCom."""
+
+    def __init__(self, ctx: Context) -> None:
+        self._ctx = ctx
+        self.task_id = ctx.task_id
+        self.dag_id = ctx.dag_id
+        self.run_id = ctx.run_id
+        self.map_index = ctx.map_index
+        self.try_number = ctx.try_number
+
+    def xcom_pull(
+        self, task_ids: str | list[str] | None = None, key: str = "return_value", **_: Any
+    ) -> Any:
+        if task_ids is None:
+            task_ids = self.task_id
+        if isinstance(task_ids, (list, tuple)):
+            return [self._ctx.xcom_pull(t, key=key) for t in task_ids]
+        return self._ctx.xcom_pull(task_ids, key=key)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self._ctx.xcom_push(key, value)
+
+
+class Context:
+    """The run context of one task try."""
+
+    var = VariableAccessor()
+    conn = ConnectionAccessor()
+
+    def __init__(
+        self,
+        *,
+        dag: DAG,
+        task: Task,
+        run_id: str,
+        logical_date: datetime,
+        data_interval_start: datetime,
+        data_interval_end: datetime,
+        try_number: int,
+        map_index: int,
+        params: dict[str, Any],
+        event: Any,
+        log: logging.Logger | logging.LoggerAdapter,
+        xcom: XComAccess,
+        deadline: float | None = None,
+    ) -> None:
+        self.dag = dag
+        self.task = task
+        self.dag_id = dag.dag_id
+        self.task_id = task.task_id
+        self.run_id = run_id
+        self.logical_date = logical_date
+        self.data_interval_start = data_interval_start
+        self.data_interval_end = data_interval_end
+        self.try_number = try_number
+        self.map_index = map_index
+        self.params = params
+        self.event = event
+        self.log = log
+        self.deadline = deadline
+        self._xcom = xcom
+
+    @property
+    def ds(self) -> str:
+        return self.logical_date.strftime("%Y-%m-%d")
+
+    @property
+    def ds_nodash(self) -> str:
+        return self.logical_date.strftime("%Y%m%d")
+
+    @property
+    def ts(self) -> str:
+        return self.logical_date.isoformat()
+
+    @property
+    def ts_nodash(self) -> str:
+        return self.logical_date.strftime("%Y%m%dT%H%M%S")
+
+    @property
+    def ti(self) -> TaskInstanceView:
+        return TaskInstanceView(self)
+
+    def xcom_pull(self, task_id: str, key: str = "return_value") -> Any:
+        """A value an upstream task returned (or pushed under `key`); mapped tasks give a list."""
+        return self._xcom.pull(task_id, key)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        """Record `value` under `key` for downstream tasks; stored when the try ends."""
+        if key == "return_value":
+            raise ValueError("'return_value' is reserved for the task's result; return it instead")
+        self._xcom.push(key, value)
+
+    # -- mapping protocol, for ctx["ds"] and **context ------------------------------------
+    def __getitem__(self, key: str) -> Any:
+        if key in CONTEXT_KEYS:
+            return getattr(self, key)
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in CONTEXT_KEYS
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(CONTEXT_KEYS)
+
+    def keys(self) -> tuple[str, ...]:
+        return CONTEXT_KEYS
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return getattr(self, key) if key in CONTEXT_KEYS else default
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in CONTEXT_KEYS}
+
+    def __repr__(self) -> str:
+        return f"<Context {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}>"

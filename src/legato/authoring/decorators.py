@@ -1,0 +1,69 @@
+"""`@task` and `@task.branch`: plain functions become tasks when called inside a DAG.
+
+`@task def load(data): ...` gives a factory; `load(extract())` inside a `with DAG` block
+creates a PythonTask whose argument is the result of `extract`. `.expand(item=...)` maps the
+function over a list (literal or an upstream result) at run time; `.partial(...)` fixes the
+other arguments first; `.override(task_id=...)` changes task options for one call.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ..tasks.python import BranchTask, PythonTask
+
+
+class TaskFactory:
+    """What `@task` returns: call it (inside a DAG) to make a task."""
+
+    def __init__(self, fn: Callable[..., Any], options: dict[str, Any],
+                 cls: type[PythonTask] = PythonTask, fixed: dict[str, Any] | None = None) -> None:
+        self.fn = fn
+        self.options = options
+        self.cls = cls
+        self.fixed = fixed or {}
+        functools.update_wrapper(self, fn)
+
+    def _make(self, args: tuple[Any, ...], kwargs: dict[str, Any],
+              expand: dict[str, Any] | None = None) -> PythonTask:
+        options = dict(self.options)
+        task_id = options.pop("task_id", None)
+        return self.cls(
+            task_id or self.fn.__name__, self.fn, op_args=args,
+            op_kwargs={**self.fixed, **kwargs}, expand=expand,
+            _dedupe=task_id is None, **options,
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> PythonTask:
+        return self._make(args, kwargs)
+
+    def override(self, **options: Any) -> TaskFactory:
+        return TaskFactory(self.fn, {**self.options, **options}, self.cls, self.fixed)
+
+    def partial(self, **fixed: Any) -> TaskFactory:
+        return TaskFactory(self.fn, self.options, self.cls, {**self.fixed, **fixed})
+
+    def expand(self, **mapped: Any) -> PythonTask:
+        """One task instance per element (per combination, for several arguments)."""
+        if not mapped:
+            raise TypeError("expand() needs at least one keyword argument to map over")
+        return self._make((), {}, expand=mapped)
+
+
+class _TaskDecorator:
+    """`task`, `task(**options)`, and `task.branch`."""
+
+    def __call__(self, fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+        if fn is None:
+            return lambda f: TaskFactory(f, options)
+        return TaskFactory(fn, options)
+
+    def branch(self, fn: Callable[..., Any] | None = None, **options: Any) -> Any:
+        if fn is None:
+            return lambda f: TaskFactory(f, options, BranchTask)
+        return TaskFactory(fn, options, BranchTask)
+
+
+task = _TaskDecorator()

@@ -1,0 +1,91 @@
+"""Importing DAG files. A broken file becomes an error record with file and line, never a crash.
+
+Each file is imported as its own module (not `__main__`, so its `if __name__ == "__main__"`
+block does not run) and every DAG found in its globals is collected. One file's failure —
+a syntax error, an exception at import, a cycle — is reported and the others still load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .dag import DAG
+
+
+@dataclass(frozen=True)
+class LoadError:
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        return f"{where}: {self.message}"
+
+
+@dataclass
+class LoadResult:
+    dags: list[DAG] = field(default_factory=list)
+    errors: list[LoadError] = field(default_factory=list)
+
+
+def _error_line(exc: BaseException, file: str) -> int | None:
+    if isinstance(exc, SyntaxError) and exc.lineno:
+        return exc.lineno
+    line = None
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if Path(frame.filename).resolve() == Path(file).resolve():
+            line = frame.lineno
+    return line
+
+
+def module_name_for(path: Path) -> str:
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    return f"legato_dagfile_{path.stem}_{digest}"
+
+
+def load_file(path: str | Path) -> LoadResult:
+    """Import one DAG file and return its DAGs, or the error that stopped it."""
+    path = Path(path)
+    result = LoadResult()
+    if not path.is_file():
+        result.errors.append(LoadError(str(path), None, "no such file"))
+        return result
+    name = module_name_for(path)
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        result.errors.append(LoadError(str(path), None, "not a Python file"))
+        return result
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - any error in user code is reported, not raised
+        sys.modules.pop(name, None)
+        message = f"{type(exc).__name__}: {exc}"
+        result.errors.append(LoadError(str(path), _error_line(exc, str(path)), message))
+        return result
+    seen: set[int] = set()
+    for value in vars(module).values():
+        if isinstance(value, DAG) and id(value) not in seen:
+            seen.add(id(value))
+            value.fileloc = str(path.resolve())
+            result.dags.append(value)
+    return result
+
+
+def load_folder(folder: str | Path) -> LoadResult:
+    """Every `*.py` file under `folder` (recursively, skipping `_`-prefixed names)."""
+    result = LoadResult()
+    for path in sorted(Path(folder).rglob("*.py")):
+        if path.name.startswith("_") or any(p.startswith(".") for p in path.parts):
+            continue
+        one = load_file(path)
+        result.dags.extend(one.dags)
+        result.errors.extend(one.errors)
+    return result

@@ -1,0 +1,141 @@
+"""The frozen, callable-free description of a DAG: what the engine plans with and the store keeps.
+
+Everything here is plain data (strings, numbers, tuples) so it can cross process and machine
+boundaries and be compared between versions of a DAG file. Stored field names are never
+renamed; new fields get defaults.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from .task import ResultRef
+
+if TYPE_CHECKING:
+    from .dag import DAG
+    from .task import Task
+
+SPEC_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    retries: int = 0
+    delay_s: float = 300.0
+    exponential: bool = False
+    max_delay_s: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MapSource:
+    """One expanded argument: a literal list of known length, or an upstream task's result."""
+
+    arg: str
+    length: int | None = None
+    upstream: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    task_id: str
+    kind: str
+    trigger_rule: str = "all_success"
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    timeout_s: float | None = None
+    upstream: tuple[str, ...] = ()
+    downstream: tuple[str, ...] = ()
+    map_sources: tuple[MapSource, ...] = ()
+    is_branch: bool = False
+    owner: str = "legato"
+    inlets: tuple[str, ...] = ()
+    outlets: tuple[str, ...] = ()
+
+    @property
+    def is_mapped(self) -> bool:
+        return bool(self.map_sources)
+
+
+@dataclass(frozen=True, slots=True)
+class DagSpec:
+    dag_id: str
+    fileloc: str
+    tasks: dict[str, TaskSpec]
+    order: tuple[str, ...]
+    schedule: str | None = None
+    start_date: str | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    tags: tuple[str, ...] = ()
+    max_active_runs: int = 16
+    version: int = SPEC_VERSION
+
+    @property
+    def leaves(self) -> tuple[str, ...]:
+        return tuple(t for t in self.order if not self.tasks[t].downstream)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str, sort_keys=True)
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _map_source(arg: str, source: Any) -> MapSource:
+    if isinstance(source, ResultRef):
+        return MapSource(arg=arg, upstream=source.task_id)
+    return MapSource(arg=arg, length=len(source))
+
+
+def task_spec(task: Task, upstream: tuple[str, ...], downstream: tuple[str, ...]) -> TaskSpec:
+    return TaskSpec(
+        task_id=task.task_id,
+        kind=type(task).__name__,
+        trigger_rule=task.trigger_rule,
+        retry=RetryPolicy(
+            retries=task.retries,
+            delay_s=task.retry_delay.total_seconds(),
+            exponential=bool(task.retry_exponential_backoff),
+            max_delay_s=_seconds(task.max_retry_delay),
+        ),
+        timeout_s=_seconds(task.execution_timeout),
+        upstream=upstream,
+        downstream=downstream,
+        map_sources=tuple(_map_source(a, s) for a, s in task.map_sources().items()),
+        is_branch=task.is_branch,
+        owner=str(task.owner),
+        inlets=tuple(getattr(d, "uri", str(d)) for d in task.inlets),
+        outlets=tuple(getattr(d, "uri", str(d)) for d in task.outlets),
+    )
+
+
+def _schedule_text(schedule: Any) -> str | None:
+    if schedule is None or isinstance(schedule, str):
+        return schedule
+    if isinstance(schedule, timedelta):
+        return f"every {schedule.total_seconds():g}s"
+    return repr(schedule)
+
+
+def build_spec(dag: DAG) -> DagSpec:
+    order = tuple(dag.topological_order())
+    downstream: dict[str, list[str]] = {t: [] for t in order}
+    for t in order:
+        for up in dag.upstream_of(t):
+            downstream[up].append(t)
+    tasks = {
+        t: task_spec(dag.tasks[t], dag.upstream_of(t), tuple(downstream[t])) for t in order
+    }
+    return DagSpec(
+        dag_id=dag.dag_id,
+        fileloc=dag.fileloc,
+        tasks=tasks,
+        order=order,
+        schedule=_schedule_text(dag.schedule),
+        start_date=dag.start_date.isoformat() if dag.start_date else None,
+        params=dict(dag.params),
+        tags=dag.tags,
+        max_active_runs=dag.max_active_runs,
+    )

@@ -1,0 +1,72 @@
+"""Sandboxed Jinja2 rendering of a task's templated fields.
+
+The sandbox (jinja2.sandbox.SandboxedEnvironment) refuses attribute access to internals, so
+a template in a DAG file cannot reach the interpreter. Undefined names raise, naming the
+name, rather than rendering as an empty string: a typo in `{{ ds_nodahs }}` should fail the
+try, not write to the wrong partition. Jinja is imported on first render, not on import.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import random
+import time
+import uuid
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+
+def ds_add(ds: str, days: int) -> str:
+    """`ds_add('2023-01-01', 5)` -> '2023-01-06'."""
+    return (datetime.strptime(ds, "%Y-%m-%d") + timedelta(days=days)).strftime("%Y-%m-%d")
+
+
+def ds_format(ds: str, input_format: str, output_format: str) -> str:
+    """`ds_format('2023-01-01', '%Y-%m-%d', '%d/%m/%Y')` -> '01/01/2023'."""
+    return datetime.strptime(ds, input_format).strftime(output_format)
+
+
+MACROS = SimpleNamespace(
+    ds_add=ds_add, ds_format=ds_format, datetime=datetime, timedelta=timedelta,
+    time=time, uuid=uuid, random=random.random, json=json,
+)
+
+
+@functools.cache
+def _environment() -> Any:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["ds"] = lambda d: d.strftime("%Y-%m-%d")
+    env.filters["ds_nodash"] = lambda d: d.strftime("%Y%m%d")
+    return env
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(source: str) -> Any:
+    return _environment().from_string(source)
+
+
+def render(value: Any, variables: dict[str, Any]) -> Any:
+    """Render strings inside `value` (recursing into lists, tuples and dicts)."""
+    if isinstance(value, str):
+        if "{{" not in value and "{%" not in value:
+            return value
+        return _compile(value).render(variables)
+    if isinstance(value, list):
+        return [render(v, variables) for v in value]
+    if isinstance(value, tuple):
+        return tuple(render(v, variables) for v in value)
+    if isinstance(value, dict):
+        return {k: render(v, variables) for k, v in value.items()}
+    return value
+
+
+def template_variables(ctx: Any) -> dict[str, Any]:
+    """The names a template sees: the context plus `macros`."""
+    names = ctx.as_dict()
+    names["macros"] = MACROS
+    return names

@@ -1,0 +1,114 @@
+"""Variables and connections as task code sees them.
+
+For now both come from the environment, the way Airflow's `AIRFLOW_VAR_*` / `AIRFLOW_CONN_*`
+work: `LEGATO_VAR_<NAME>` holds a value, `LEGATO_CONN_<NAME>` a URI such as
+`postgresql://user:pw@host:5432/db?sslmode=require`. The encrypted store (SPEC section 6)
+will sit behind the same two functions.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+_MISSING: Any = object()
+
+
+class MissingResource(KeyError):
+    """A variable or connection the task asked for is not defined."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _env_name(prefix: str, name: str) -> str:
+    return f"{prefix}{name.upper().replace('-', '_').replace('.', '_')}"
+
+
+def get_variable(name: str, default: Any = _MISSING, *, deserialize_json: bool = False) -> Any:
+    raw = os.environ.get(_env_name("LEGATO_VAR_", name))
+    if raw is None:
+        if default is _MISSING:
+            raise MissingResource(f"variable {name!r} is not set (LEGATO_VAR_{name.upper()})")
+        return default
+    return json.loads(raw) if deserialize_json else raw
+
+
+@dataclass(frozen=True)
+class Connection:
+    conn_id: str
+    conn_type: str
+    host: str | None = None
+    login: str | None = None
+    password: str | None = field(default=None, repr=False)
+    port: int | None = None
+    schema: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def get_uri(self) -> str:
+        auth = ""
+        if self.login:
+            auth = self.login + (":***" if self.password else "") + "@"
+        port = f":{self.port}" if self.port else ""
+        return f"{self.conn_type}://{auth}{self.host or ''}{port}/{self.schema or ''}"
+
+
+def parse_connection(conn_id: str, uri: str) -> Connection:
+    parts = urlsplit(uri)
+    return Connection(
+        conn_id=conn_id,
+        conn_type=parts.scheme,
+        host=unquote(parts.hostname) if parts.hostname else None,
+        login=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        port=parts.port,
+        schema=unquote(parts.path.lstrip("/")) or None,
+        extra=dict(parse_qsl(parts.query)),
+    )
+
+
+def get_connection(conn_id: str) -> Connection:
+    raw = os.environ.get(_env_name("LEGATO_CONN_", conn_id))
+    if raw is None:
+        raise MissingResource(f"connection {conn_id!r} is not set (LEGATO_CONN_{conn_id.upper()})")
+    return parse_connection(conn_id, raw)
+
+
+class VariableAccessor:
+    """Templates' `var.value.name` and `var.json.name`; callable as `var(name)` in code."""
+
+    def __init__(self, deserialize_json: bool = False) -> None:
+        self._json = deserialize_json
+
+    def __call__(self, name: str, default: Any = _MISSING) -> Any:
+        return get_variable(name, default, deserialize_json=self._json)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name == "value":
+            return VariableAccessor(False)
+        if name == "json":
+            return VariableAccessor(True)
+        return get_variable(name, deserialize_json=self._json)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return get_variable(name, default, deserialize_json=self._json)
+
+
+class ConnectionAccessor:
+    """Templates' `conn.my_db.host`; callable as `conn(name)` in code."""
+
+    def __call__(self, conn_id: str) -> Connection:
+        return get_connection(conn_id)
+
+    def __getattr__(self, conn_id: str) -> Connection:
+        if conn_id.startswith("_"):
+            raise AttributeError(conn_id)
+        return get_connection(conn_id)
+
+    def get(self, conn_id: str) -> Connection:
+        return get_connection(conn_id)

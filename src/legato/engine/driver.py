@@ -1,0 +1,280 @@
+"""Drives one DAG run to completion: plan, commit, hand ready tries to the executor, record
+their outcomes, repeat.
+
+The driver is the single writer of its run's state. It mirrors the run's instances in memory,
+stages every change in a Batch and commits the batch before acting on it (submitting a try,
+publishing an event). Executors only report; a report whose try number is not the one in
+flight is stale and refused, so a late report from an abandoned try cannot record a second
+outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..authoring.spec import DagSpec
+from ..store import tries as try_store
+from ..store.runs import RunRow
+from ..store.xcom import XComRow
+from .batch import Batch
+from .bus import Bus, RunFinished, TaskFinished
+from .executors.base import Executor, TryFinished, TryRequest, TryStarted
+from .planner import TIKey, branch_skips, plan, run_outcome
+from .retry import next_try_at, should_retry
+from .states import RunState, TaskState, check_transition
+
+log = logging.getLogger("legato.driver")
+TIMEOUT_GRACE_S = 2.0
+
+
+def _utc(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, timezone.utc)
+
+
+@dataclass
+class _Instance:
+    state: TaskState
+    try_number: int = 0
+    next_try_at: datetime | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    error: str | None = None
+    error_type: str | None = None
+
+
+@dataclass
+class _InFlight:
+    try_number: int
+    deadline: float | None = None
+    cancelled_at: float | None = None
+
+
+class RunDriver:
+    def __init__(self, *, spec: DagSpec, run: RunRow, engine: sa.Engine, executor: Executor,
+                 bus: Bus, home: Path, database_url: str,
+                 rng: random.Random | None = None) -> None:
+        self.spec = spec
+        self.run = run
+        self.engine = engine
+        self.executor = executor
+        self.bus = bus
+        self.home = home
+        self.database_url = database_url
+        self.rng = rng or random.Random()
+        self.batch = Batch(run.run_id)
+        self.info: dict[TIKey, _Instance] = {}
+        self.states: dict[str, dict[int, TaskState]] = {t: {} for t in spec.order}
+        self.lengths: dict[str, int | None] = {}
+        self.due: dict[TIKey, datetime] = {}
+        self.in_flight: dict[TIKey, _InFlight] = {}
+        self.to_submit: list[TIKey] = []
+        self.candidates: set[str] = set(spec.order)
+
+    # -- state --------------------------------------------------------------------------
+    def load(self) -> None:
+        """Read the run's instances from the store (the driver's starting point)."""
+        with self.engine.connect() as conn:
+            rows = try_store.instances_of_run(conn, self.run.run_id)
+        for r in rows:
+            key = (r.task_id, r.map_index)
+            self.info[key] = _Instance(TaskState(r.state), r.try_number, r.next_try_at,
+                                       r.start_date, r.end_date, r.error, r.error_type)
+            self.states[r.task_id][r.map_index] = TaskState(r.state)
+            if r.next_try_at is not None and r.state == TaskState.UP_FOR_RETRY:
+                self.due[key] = r.next_try_at
+
+    def _set(self, key: TIKey, state: TaskState, **fields: object) -> None:
+        inst = self.info[key]
+        inst.state = check_transition(inst.state, state)
+        for name, value in fields.items():
+            setattr(inst, name, value)
+        self.states[key[0]][key[1]] = state
+        self.batch.instances[key] = try_store.InstanceRow(
+            self.run.run_id, key[0], key[1], state.value, inst.try_number, inst.next_try_at,
+            inst.start, inst.end, inst.error, inst.error_type)
+
+    def _downstream_of(self, task_id: str) -> None:
+        self.candidates.update(self.spec.tasks[task_id].downstream)
+
+    # -- planning -----------------------------------------------------------------------
+    def _plan_once(self, now: datetime) -> bool:
+        self.candidates.update(k[0] for k in self.due)
+        p = plan(self.spec, self.states, self.candidates, lengths=self.lengths, due=self.due,
+                 now=now)
+        self.candidates = set()
+        for key, state in p.set_state:
+            self._set(key, state, end=now)
+            self._downstream_of(key[0])
+        for key, message in p.fail:
+            self._set(key, TaskState.FAILED, end=now, error=message, error_type="MappingError")
+            self._downstream_of(key[0])
+        for task_id, n in p.expand.items():
+            self._expand(task_id, n, now)
+        for key in p.queue:
+            inst = self.info[key]
+            inst.try_number += 1
+            self.due.pop(key, None)
+            self._set(key, TaskState.QUEUED, next_try_at=None, error=None, error_type=None)
+            self.to_submit.append(key)
+        return bool(self.candidates)
+
+    def _expand(self, task_id: str, n: int, now: datetime) -> None:
+        placeholder = (task_id, -1)
+        if n == 0:
+            self._set(placeholder, TaskState.SKIPPED, end=now)
+            self._downstream_of(task_id)
+            return
+        self.batch.instances.pop(placeholder, None)
+        self.batch.deletes.append(placeholder)
+        del self.info[placeholder]
+        self.states[task_id] = {}
+        for i in range(n):
+            self.info[(task_id, i)] = _Instance(TaskState.SCHEDULED)
+            self.states[task_id][i] = TaskState.SCHEDULED
+            self.batch.inserts.append((task_id, i))
+        self.lengths[task_id] = n
+        self.candidates.add(task_id)
+
+    # -- executing ----------------------------------------------------------------------
+    def _request(self, key: TIKey) -> TryRequest:
+        t = self.spec.tasks[key[0]]
+        return TryRequest(
+            dag_id=self.spec.dag_id, fileloc=self.spec.fileloc, run_id=self.run.run_id,
+            task_id=key[0], map_index=key[1], try_number=self.info[key].try_number,
+            retries=t.retry.retries, logical_date=self.run.logical_date.isoformat(),
+            data_interval_start=self.run.data_interval_start.isoformat(),
+            data_interval_end=self.run.data_interval_end.isoformat(),
+            params=self.run.params, event=self.run.event, timeout_s=t.timeout_s,
+            home=str(self.home), database_url=self.database_url,
+        )
+
+    def _submit_pending(self) -> None:
+        pending, self.to_submit = self.to_submit, []
+        for key in pending:
+            self.in_flight[key] = _InFlight(self.info[key].try_number)
+            self.executor.submit(self._request(key))
+
+    def _apply(self, event: TryStarted | TryFinished) -> None:
+        flight = self.in_flight.get(event.key)
+        if flight is None or flight.try_number != event.try_number:
+            log.warning("refused a stale report for %s try %s", event.key, event.try_number)
+            return
+        if isinstance(event, TryStarted):
+            timeout = self.spec.tasks[event.task_id].timeout_s
+            flight.deadline = None if timeout is None else time.monotonic() + timeout
+            self._set(event.key, TaskState.RUNNING, start=_utc(event.at))
+            return
+        del self.in_flight[event.key]
+        self._finish(event)
+
+    def _finish(self, ev: TryFinished) -> None:
+        key, task = ev.key, self.spec.tasks[ev.task_id]
+        start, end = _utc(ev.start), _utc(ev.end)
+        self.batch.tries[(ev.task_id, ev.map_index, ev.try_number)] = try_store.TryRow(
+            self.run.run_id, ev.task_id, ev.map_index, ev.try_number, ev.state, start, end,
+            ev.error, ev.error_type, ev.log_path)
+        if ev.state == "success":
+            self._record_success(ev)
+            state = TaskState.SUCCESS
+        elif ev.state == "skipped":
+            state = TaskState.SKIPPED
+        elif ev.retryable and should_retry(task.retry, ev.try_number):
+            when = next_try_at(task.retry, ev.try_number, end, self.rng)
+            self.due[key] = when  # type: ignore[assignment]
+            self._set(key, TaskState.UP_FOR_RETRY, start=start, end=end, next_try_at=when,
+                      error=ev.error, error_type=ev.error_type)
+            self._publish_task(ev, "up_for_retry", end)
+            return
+        else:
+            state = TaskState.FAILED
+        self._set(key, state, start=start, end=end, error=ev.error, error_type=ev.error_type)
+        self._downstream_of(ev.task_id)
+        self._publish_task(ev, state.value, end)
+
+    def _record_success(self, ev: TryFinished) -> None:
+        rid = self.run.run_id
+        if ev.result is not None:
+            self.batch.xcoms.append(XComRow(rid, ev.task_id, ev.map_index, "return_value",
+                                            ev.result))
+        for k, v in ev.pushed:
+            self.batch.xcoms.append(XComRow(rid, ev.task_id, ev.map_index, k, v))
+        if not self.spec.tasks[ev.task_id].is_mapped:
+            self.lengths[ev.task_id] = ev.result.length if ev.result is not None else None
+        if ev.follow is not None:
+            for skipped in branch_skips(self.spec, ev.task_id, ev.follow):
+                for mi, st in list(self.states[skipped].items()):
+                    if st is TaskState.SCHEDULED:
+                        self._set((skipped, mi), TaskState.SKIPPED, end=_utc(ev.end))
+                self._downstream_of(skipped)
+
+    def _publish_task(self, ev: TryFinished, state: str, at: datetime) -> None:
+        self.bus.publish(TaskFinished(self.spec.dag_id, self.run.run_id, ev.task_id,
+                                      ev.map_index, ev.try_number, state, ev.error,
+                                      ev.error_type, at))
+
+    def _check_timeouts(self) -> None:
+        now = time.monotonic()
+        for key, flight in list(self.in_flight.items()):
+            if flight.deadline is None or now < flight.deadline:
+                continue
+            if flight.cancelled_at is None:
+                flight.cancelled_at = now
+                self.executor.cancel(self.run.run_id, key)
+            elif now - flight.cancelled_at >= TIMEOUT_GRACE_S:
+                timeout = self.spec.tasks[key[0]].timeout_s
+                del self.in_flight[key]
+                self._finish(TryFinished(
+                    self.run.run_id, key[0], key[1], flight.try_number, "failed",
+                    start=(self.info[key].start or datetime.now(timezone.utc)).timestamp(),
+                    end=time.time(), error=f"execution_timeout of {timeout:g}s exceeded; "
+                    "the try did not stop and was abandoned", error_type="TaskTimeout"))
+
+    def _wait_s(self, now: datetime) -> float:
+        waits = [5.0]
+        if self.due:
+            waits.append((min(self.due.values()) - now).total_seconds())
+        mono = time.monotonic()
+        for flight in self.in_flight.values():
+            if flight.deadline is not None:
+                waits.append(flight.deadline - mono)
+            if flight.cancelled_at is not None:
+                waits.append(flight.cancelled_at + TIMEOUT_GRACE_S - mono)
+        return max(0.0, min(waits))
+
+    def _fail_stuck(self, now: datetime) -> None:
+        """Nothing can move but tasks remain: mark them upstream_failed rather than hang."""
+        for key, inst in self.info.items():
+            if inst.state is TaskState.SCHEDULED:
+                self._set(key, TaskState.UPSTREAM_FAILED, end=now,
+                          error="no path to run this task (deadlock)")
+
+    # -- the loop -----------------------------------------------------------------------
+    def run_to_completion(self) -> RunState:
+        while True:
+            now = datetime.now(timezone.utc)
+            while self._plan_once(now):
+                pass
+            outcome = run_outcome(self.spec, self.states)
+            if outcome is not None:
+                return self._close(outcome, now)
+            if not (self.to_submit or self.in_flight or self.due):
+                self._fail_stuck(now)
+                continue
+            self.batch.flush(self.engine)
+            self._submit_pending()
+            for event in self.executor.events(self._wait_s(now)):
+                self._apply(event)
+            self._check_timeouts()
+
+    def _close(self, outcome: RunState, now: datetime) -> RunState:
+        self.batch.run_state = (outcome.value, now)
+        self.batch.flush(self.engine)
+        self.bus.publish(RunFinished(self.spec.dag_id, self.run.run_id, outcome.value, now))
+        return outcome

@@ -1,0 +1,93 @@
+"""The executor seam: data in (a TryRequest), data out (TryStarted / TryFinished events).
+
+An executor runs tries somewhere (this thread, a pool, a cluster) and reports what happened;
+it never writes state. Everything here is plain, picklable data so the same request can
+cross a process or machine boundary. A report carries the try number so the scheduler can
+refuse a stale one from a worker it has already given up on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from ...store.results import StoredValue
+
+TIKey = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class TryRequest:
+    dag_id: str
+    fileloc: str
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    retries: int
+    logical_date: str
+    data_interval_start: str
+    data_interval_end: str
+    params: dict[str, Any]
+    event: Any
+    timeout_s: float | None
+    home: str
+    database_url: str
+
+    @property
+    def key(self) -> TIKey:
+        return (self.task_id, self.map_index)
+
+
+@dataclass(frozen=True, slots=True)
+class TryStarted:
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    at: float                    # epoch seconds
+
+    @property
+    def key(self) -> TIKey:
+        return (self.task_id, self.map_index)
+
+
+@dataclass(frozen=True, slots=True)
+class TryFinished:
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    state: str                   # "success" | "failed" | "skipped"
+    start: float
+    end: float
+    error: str | None = None
+    error_type: str | None = None
+    retryable: bool = True
+    result: StoredValue | None = None
+    pushed: tuple[tuple[str, StoredValue], ...] = ()
+    follow: tuple[str, ...] | None = None      # a branch's chosen downstream tasks
+    log_path: str | None = None
+
+    @property
+    def key(self) -> TIKey:
+        return (self.task_id, self.map_index)
+
+
+TryEvent = TryStarted | TryFinished
+
+
+class Executor(Protocol):
+    """Runs tries and reports their events; never touches the metadata tables."""
+
+    def submit(self, request: TryRequest) -> None: ...
+
+    def events(self, timeout: float) -> list[TryEvent]:
+        """Events since the last call, waiting up to `timeout` seconds for the first."""
+        ...
+
+    def cancel(self, run_id: str, key: TIKey) -> None:
+        """Ask a running try to stop (its execution_timeout passed); best effort."""
+        ...
+
+    def shutdown(self) -> None: ...

@@ -1,0 +1,41 @@
+"""Retry timing: when the next try of a failed task may start. Pure: takes `now` and a random source.
+
+With exponential backoff the delay doubles per try (retry_delay * 2**(try-1)), is capped by
+`max_retry_delay`, and then jittered down by up to 20% so that many tasks failing together
+(an API outage) do not all come back in the same second.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta
+
+from ..authoring.spec import RetryPolicy
+
+JITTER = 0.2
+
+
+def should_retry(policy: RetryPolicy, try_number: int) -> bool:
+    """`retries=3` allows tries 1..4: a failed try N is retried while N <= retries."""
+    return try_number <= policy.retries
+
+
+def retry_delay_s(policy: RetryPolicy, try_number: int, rng: random.Random) -> float:
+    """Seconds to wait after failed try `try_number` (1-based)."""
+    delay = policy.delay_s
+    if policy.exponential:
+        delay = delay * (2 ** (try_number - 1))
+        if policy.max_delay_s is not None:
+            delay = min(delay, policy.max_delay_s)
+        delay *= 1.0 - JITTER * rng.random()
+    elif policy.max_delay_s is not None:
+        delay = min(delay, policy.max_delay_s)
+    return max(0.0, delay)
+
+
+def next_try_at(policy: RetryPolicy, try_number: int, now: datetime,
+                rng: random.Random) -> datetime | None:
+    """When try `try_number + 1` may start, or None if the retries are used up."""
+    if not should_retry(policy, try_number):
+        return None
+    return now + timedelta(seconds=retry_delay_s(policy, try_number, rng))

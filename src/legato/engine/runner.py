@@ -1,0 +1,209 @@
+"""Runs ONE task try inside a worker: context, templates, the call, the result, the log.
+
+The runner never writes the metadata tables. It reads upstream results (a read is safe from
+any worker), writes its own log file and, for results over the inline limit, the result file,
+then returns a TryFinished for the scheduler to record. Task callbacks run here, after the
+try, with the context; their errors are logged and never change the try's outcome.
+"""
+
+from __future__ import annotations
+
+import copy
+import signal
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..authoring.context import Context
+from ..authoring.errors import Fail, Skip
+from ..authoring.task import Task
+from ..authoring.templating import render, template_variables
+from ..store import results as result_store
+from ..store import xcom as xcom_store
+from ..store.db import open_engine
+from .executors.base import TryFinished, TryRequest, TryStarted
+from .registry import get_dag
+from .tasklog import TryLog, log_path, set_current, task_logger
+
+
+class TaskTimeout(Exception):
+    """Raised inside a try whose execution_timeout has passed."""
+
+
+class _XCom:
+    """Upstream results read from the store; values pushed by this try kept until it ends."""
+
+    def __init__(self, request: TryRequest, dag: Any, results_dir: Path) -> None:
+        self._req = request
+        self._dag = dag
+        self._results_dir = results_dir
+        self.pushed: dict[str, Any] = {}
+
+    def pull(self, task_id: str, key: str) -> Any:
+        if task_id == self._req.task_id and key in self.pushed:
+            return self.pushed[key]
+        spec = self._dag.spec()
+        if task_id not in spec.tasks:
+            raise KeyError(f"xcom_pull: DAG {self._dag.dag_id!r} has no task {task_id!r}")
+        engine = open_engine(self._req.database_url)
+        with engine.connect() as conn:
+            rows = xcom_store.read(conn, self._req.run_id, task_id, key)
+        values = [result_store.decode(i, p, self._results_dir) for _, i, p in rows]
+        if spec.tasks[task_id].is_mapped:
+            return values
+        return values[0] if values else None
+
+    def push(self, key: str, value: Any) -> None:
+        self.pushed[key] = value
+
+
+def _parse(ts: str) -> datetime:
+    return datetime.fromisoformat(ts)
+
+
+def _build_context(req: TryRequest, task: Task, xcom: _XCom) -> Context:
+    deadline = None if req.timeout_s is None else time.monotonic() + req.timeout_s
+    return Context(
+        dag=task.dag, task=task, run_id=req.run_id, logical_date=_parse(req.logical_date),
+        data_interval_start=_parse(req.data_interval_start),
+        data_interval_end=_parse(req.data_interval_end), try_number=req.try_number,
+        map_index=req.map_index, params=dict(req.params), event=req.event, log=task_logger,
+        xcom=xcom, deadline=deadline,
+    )
+
+
+def _rendered(task: Task, ctx: Context) -> Task:
+    """A copy of the task with its templated fields rendered (the original stays a template)."""
+    if not task.template_fields:
+        return task
+    variables = template_variables(ctx)
+    clone = copy.copy(task)
+    for name in task.template_fields:
+        setattr(clone, name, render(getattr(task, name), variables))
+    return clone
+
+
+def _check_branch(task: Task, chosen: Any) -> tuple[str, ...]:
+    follow = (chosen,) if isinstance(chosen, str) else tuple(chosen or ())
+    allowed = set(task.downstream_task_ids)
+    unknown = [t for t in follow if t not in allowed]
+    if unknown:
+        raise Fail(f"branch {task.task_id!r} chose {unknown}, not among its downstream "
+                   f"tasks {sorted(allowed)}")
+    return follow
+
+
+def _alarm(timeout_s: float | None) -> bool:
+    """In a process's main thread, enforce the timeout with SIGALRM; elsewhere the executor does."""
+    if timeout_s is None or threading.current_thread() is not threading.main_thread():
+        return False
+
+    def _raise(signum: int, frame: Any) -> None:
+        raise TaskTimeout(f"execution_timeout of {timeout_s:g}s exceeded")
+
+    signal.signal(signal.SIGALRM, _raise)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    return True
+
+
+def _call_callback(fn: Callable[[Context], Any] | None, ctx: Context, log: TryLog) -> None:
+    if fn is None:
+        return
+    try:
+        fn(ctx)
+    except Exception as exc:  # noqa: BLE001 - a callback never changes the outcome
+        log.line("ERROR", f"callback {getattr(fn, '__name__', fn)!r} raised {exc!r}")
+
+
+def _execute(task: Task, ctx: Context, req: TryRequest, results_dir: Path,
+             xcom: _XCom) -> dict[str, Any]:
+    """Call the task and encode what it produced; exceptions propagate to the caller."""
+    armed = _alarm(req.timeout_s)
+    try:
+        value = _rendered(task, ctx).execute(ctx)
+    finally:
+        if armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    out: dict[str, Any] = {}
+    if task.is_branch:
+        out["follow"] = _check_branch(task, value)
+    base = f"{req.dag_id}/{req.run_id}/{req.task_id}.{req.map_index}"
+    if value is not None:
+        out["result"] = result_store.encode(
+            value, what=f"result of task {req.task_id!r}", results_dir=results_dir,
+            relpath=f"{base}.return_value.json")
+    out["pushed"] = tuple(
+        (k, result_store.encode(v, what=f"value pushed as {k!r} by task {req.task_id!r}",
+                                results_dir=results_dir, relpath=f"{base}.{k}.json"))
+        for k, v in xcom.pushed.items())
+    return out
+
+
+def _outcome_of(exc: BaseException) -> tuple[str, bool]:
+    """(state, retryable) for an exception raised by a try."""
+    if isinstance(exc, Skip):
+        return "skipped", False
+    if isinstance(exc, (Fail, result_store.ResultNotSerializable)):
+        return "failed", False
+    return "failed", True
+
+
+def run_try(req: TryRequest, report: Callable[[TryStarted], None] | None = None) -> TryFinished:
+    """Run one try to its end and describe the outcome; never raises for task errors."""
+    home = Path(req.home)
+    path = log_path(home / "logs", req.dag_id, req.run_id, req.task_id, req.map_index,
+                    req.try_number)
+    log = TryLog(path)
+    start = time.time()
+    if report is not None:
+        report(TryStarted(req.run_id, req.task_id, req.map_index, req.try_number, start))
+    log.line("INFO", f"try {req.try_number} of {req.dag_id}.{req.task_id}"
+                     f"{'' if req.map_index < 0 else f'[{req.map_index}]'} started")
+    set_current(log)
+    fields: dict[str, Any] = {}
+    state, error, error_type, retryable = "success", None, None, True
+    ctx: Context | None = None
+    try:
+        dag = get_dag(req.dag_id, req.fileloc)
+        task = dag.tasks[req.task_id]
+        xcom = _XCom(req, dag, home / "results")
+        ctx = _build_context(req, task, xcom)
+        fields = _execute(task, ctx, req, home / "results", xcom)
+    except BaseException as exc:  # noqa: BLE001 - everything a task raises is its outcome
+        state, retryable = _outcome_of(exc)
+        error, error_type = str(exc) or type(exc).__name__, type(exc).__name__
+        level = "INFO" if state == "skipped" else "ERROR"
+        log.line(level, f"{error_type}: {error}")
+        if state == "failed":
+            import traceback
+
+            log.line("ERROR", "".join(traceback.format_exception(exc)).rstrip())
+        if not isinstance(exc, Exception):
+            retryable = False
+    finally:
+        set_current(None)
+    if ctx is not None:
+        _run_callbacks(ctx, state, retryable and req.try_number <= req.retries, error, log)
+    end = time.time()
+    log.line("INFO", f"{state} after {end - start:.3f}s")
+    log.close()
+    return TryFinished(
+        run_id=req.run_id, task_id=req.task_id, map_index=req.map_index,
+        try_number=req.try_number, state=state, start=start, end=end, error=error,
+        error_type=error_type, retryable=retryable, result=fields.get("result"),
+        pushed=fields.get("pushed", ()), follow=fields.get("follow"), log_path=str(path),
+    )
+
+
+def _run_callbacks(ctx: Context, state: str, will_retry: bool, error: str | None,
+                   log: TryLog) -> None:
+    task = ctx.task
+    ctx.exception = error  # type: ignore[attr-defined]
+    if state == "success":
+        _call_callback(task.on_success_callback, ctx, log)
+    elif state == "failed":
+        _call_callback(task.on_retry_callback if will_retry else task.on_failure_callback,
+                       ctx, log)

@@ -1,0 +1,112 @@
+"""One log file per try, and the plumbing that routes a task's output into it.
+
+Worker threads share `sys.stdout`, so prints are attributed by thread: while a try runs, its
+thread's writes to stdout/stderr are copied into its log (and still reach the terminal, so
+`print` and `breakpoint()` behave as usual). `ctx.log` is the `legato.task` logger, routed
+the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+_current = threading.local()
+_install_lock = threading.Lock()
+_installs = 0
+_saved: tuple[TextIO, TextIO] | None = None
+
+
+class TryLog:
+    """An append-only log file for one try, opened on creation."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self._partial = ""
+
+    def line(self, level: str, message: str) -> None:
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
+        self._file.write(f"[{stamp}Z] {level:<7} {message}\n")
+
+    def raw(self, text: str) -> None:
+        text = self._partial + text
+        *lines, self._partial = text.split("\n")
+        for line in lines:
+            self.line("OUTPUT", line)
+
+    def close(self) -> None:
+        if self._partial:
+            self.line("OUTPUT", self._partial)
+            self._partial = ""
+        self._file.close()
+
+
+def current() -> TryLog | None:
+    return getattr(_current, "log", None)
+
+
+def set_current(log: TryLog | None) -> None:
+    _current.log = log
+
+
+class _Tee(io.TextIOBase):
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, s: str) -> int:
+        log = current()
+        if log is not None:
+            log.raw(s)
+        return self._target.write(s)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._target, name)
+
+
+class _Route(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        log = current()
+        if log is not None:
+            log.line(record.levelname, self.format(record))
+
+
+task_logger = logging.getLogger("legato.task")
+task_logger.setLevel(logging.DEBUG)
+task_logger.propagate = False
+task_logger.addHandler(_Route())
+
+
+def install_capture() -> None:
+    """Start copying this process's stdout/stderr writes into the running try's log."""
+    global _installs, _saved
+    with _install_lock:
+        if _installs == 0:
+            _saved = (sys.stdout, sys.stderr)
+            sys.stdout = _Tee(sys.stdout)  # type: ignore[assignment]
+            sys.stderr = _Tee(sys.stderr)  # type: ignore[assignment]
+        _installs += 1
+
+
+def uninstall_capture() -> None:
+    global _installs, _saved
+    with _install_lock:
+        _installs -= 1
+        if _installs == 0 and _saved is not None:
+            sys.stdout, sys.stderr = _saved
+            _saved = None
+
+
+def log_path(logs_dir: Path, dag_id: str, run_id: str, task_id: str, map_index: int,
+             try_number: int) -> Path:
+    name = task_id if map_index < 0 else f"{task_id}[{map_index}]"
+    return logs_dir / dag_id / run_id / f"{name}.try{try_number}.log"

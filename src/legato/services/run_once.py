@@ -1,0 +1,89 @@
+"""Running a DAG once, now, in this process: the use case behind `dag.run()` and `legato run`.
+
+It records the DAG and a new run with all its instances in one transaction, drives the run
+with a local executor, calls the DAG-level callbacks from the bus, and returns a RunResult
+read back from the store (so what the caller sees is what was committed).
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ..authoring.dag import DAG, parse_datetime
+from ..config import load_settings
+from ..engine import registry
+from ..engine.bus import Bus, RunFinished, TaskFinished
+from ..engine.driver import RunDriver
+from ..engine.executors import make_executor
+from ..engine.planner import initial_instances
+from ..engine.result import RunResult
+from ..engine.states import RunState
+from ..schedules.intervals import data_interval
+from ..store import dags as dag_store
+from ..store import runs as run_store
+from ..store import tries as try_store
+from ..store.db import open_engine
+from .run_results import load_run_result
+
+
+def new_run_id(run_type: str, logical_date: datetime) -> str:
+    stamp = logical_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{run_type}__{stamp}__{secrets.token_hex(3)}"
+
+
+def _dag_callbacks(dag: DAG, bus: Bus) -> None:
+    def on_finished(event: RunFinished) -> None:
+        fn = dag.on_success_callback if event.state == "success" else dag.on_failure_callback
+        if fn is not None:
+            fn({"dag": dag, "dag_id": dag.dag_id, "run_id": event.run_id,
+                "state": event.state})
+
+    bus.subscribe(RunFinished, on_finished)
+
+
+def run_dag(
+    dag: DAG,
+    *,
+    logical_date: datetime | str | None = None,
+    params: Mapping[str, Any] | None = None,
+    executor: str = "local",
+    max_workers: int | None = None,
+    event: Any = None,
+    on_task: Callable[[TaskFinished], None] | None = None,
+    rng: random.Random | None = None,
+) -> RunResult:
+    settings = load_settings()
+    engine = open_engine(settings.database_url)
+    spec = dag.spec()
+    registry.register(dag)
+    when = (parse_datetime(logical_date, what="logical_date") if logical_date
+            else datetime.now(timezone.utc))
+    start, end = data_interval(dag.schedule, when)
+    now = datetime.now(timezone.utc)
+    run = run_store.RunRow(
+        run_id=new_run_id("manual", when), dag_id=dag.dag_id, run_type="manual",
+        logical_date=when, data_interval_start=start, data_interval_end=end,
+        state=RunState.RUNNING.value, params={**dag.params, **(params or {})}, event=event,
+        created_at=now, start_date=now, end_date=None,
+    )
+    with engine.begin() as conn:
+        dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, spec.to_json(), now)
+        run_store.insert_run(conn, run)
+        try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
+    bus = Bus()
+    _dag_callbacks(dag, bus)
+    if on_task is not None:
+        bus.subscribe(TaskFinished, on_task)
+    runner = make_executor(executor, max_workers)
+    try:
+        driver = RunDriver(spec=spec, run=run, engine=engine, executor=runner, bus=bus,
+                           home=settings.home, database_url=settings.database_url, rng=rng)
+        driver.load()
+        driver.run_to_completion()
+    finally:
+        runner.shutdown()
+    return load_run_result(engine, run.run_id, settings.results_dir)

@@ -1,0 +1,66 @@
+"""Reading a finished (or running) run back from the store as a RunResult."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..engine.result import RunResult, TaskResult
+from ..store import results as result_store
+from ..store import runs as run_store
+from ..store import tries as try_store
+from ..store import xcom as xcom_store
+from ..store.tries import InstanceRow
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+def _aggregate(states: list[str]) -> str:
+    for s in ("failed", "upstream_failed", "running", "queued", "up_for_retry", "scheduled"):
+        if s in states:
+            return s
+    return "success" if "success" in states else (states[0] if states else "skipped")
+
+
+def _loader(engine: sa.Engine, run_id: str, task_id: str, mapped: bool,
+            results_dir: Path) -> Any:
+    def load() -> Any:
+        with engine.connect() as conn:
+            rows = xcom_store.read(conn, run_id, task_id, "return_value")
+        values = [result_store.decode(i, p, results_dir) for _, i, p in rows]
+        return values if mapped else (values[0] if values else None)
+
+    return load
+
+
+def _task_result(engine: sa.Engine, run_id: str, task_id: str, rows: list[InstanceRow],
+                 results_dir: Path) -> TaskResult:
+    mapped = any(r.map_index >= 0 for r in rows)
+    starts = [r.start_date for r in rows if r.start_date]
+    ends = [r.end_date for r in rows if r.end_date]
+    errors = [r.error for r in rows if r.error]
+    return TaskResult(
+        task_id=task_id, state=_aggregate([r.state for r in rows]),
+        tries=max(r.try_number for r in rows), error=errors[0] if errors else None,
+        start=min(starts) if starts else None, end=max(ends) if ends else None,
+        map_indexes=tuple(r.map_index for r in rows if r.map_index >= 0),
+        _load=_loader(engine, run_id, task_id, mapped, results_dir),
+    )
+
+
+def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunResult:
+    with engine.connect() as conn:
+        run = run_store.get_run(conn, run_id)
+        if run is None:
+            raise RunNotFound(f"no run {run_id!r}")
+        rows = try_store.instances_of_run(conn, run_id)
+    by_task: dict[str, list[InstanceRow]] = defaultdict(list)
+    for r in rows:
+        by_task[r.task_id].append(r)
+    tasks = {t: _task_result(engine, run_id, t, rs, results_dir) for t, rs in by_task.items()}
+    return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks)

@@ -1,0 +1,79 @@
+"""Opening the metadata database: engine, SQLite pragmas, and migrations on first use.
+
+SQLite runs in WAL mode with `synchronous=NORMAL`: readers never block the writer and a
+commit costs microseconds, while a crash still loses nothing that was committed before the
+last checkpoint of the OS (WAL + NORMAL is durable against process death, which is the
+failure we design for). Migrations run only when the stored revision is not the head, so a
+normal start does one cheap query and never imports Alembic.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+HEAD_REVISION = "0001"
+_MIGRATIONS = Path(__file__).parent / "migrations"
+_engines: dict[str, sa.Engine] = {}
+_lock = threading.Lock()
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def create(url: str) -> sa.Engine:
+    """A new engine for `url`, with SQLite tuned as above (no migration)."""
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(url)
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def stored_revision(engine: sa.Engine) -> str | None:
+    with engine.connect() as conn:
+        try:
+            return conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        except sa.exc.DBAPIError:
+            return None
+
+
+def upgrade(engine: sa.Engine) -> None:
+    """Bring the schema to the head revision with Alembic."""
+    from alembic import command
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_engine(url: str) -> sa.Engine:
+    """The process-wide engine for `url`, migrated to the head revision on first open."""
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            engine = create(url)
+            if stored_revision(engine) != HEAD_REVISION:
+                upgrade(engine)
+            _engines[url] = engine
+        return engine
+
+
+def dispose_all() -> None:
+    """Close every pooled connection (tests switch $LEGATO_HOME between cases)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

@@ -1,0 +1,77 @@
+"""DAG runs: create, finish, read. Functions take the connection so callers control the transaction."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .schema import dag_runs
+
+
+@dataclass(frozen=True, slots=True)
+class RunRow:
+    run_id: str
+    dag_id: str
+    run_type: str
+    logical_date: datetime
+    data_interval_start: datetime
+    data_interval_end: datetime
+    state: str
+    params: dict[str, Any]
+    event: Any
+    created_at: datetime
+    start_date: datetime | None
+    end_date: datetime | None
+
+
+def _row(r: Any) -> RunRow:
+    return RunRow(
+        run_id=r.run_id, dag_id=r.dag_id, run_type=r.run_type, logical_date=r.logical_date,
+        data_interval_start=r.data_interval_start, data_interval_end=r.data_interval_end,
+        state=r.state, params=json.loads(r.params_json),
+        event=json.loads(r.event_json) if r.event_json else None,
+        created_at=r.created_at, start_date=r.start_date, end_date=r.end_date,
+    )
+
+
+def insert_run(conn: sa.Connection, run: RunRow) -> None:
+    conn.execute(dag_runs.insert().values(
+        run_id=run.run_id, dag_id=run.dag_id, run_type=run.run_type,
+        logical_date=run.logical_date, data_interval_start=run.data_interval_start,
+        data_interval_end=run.data_interval_end, state=run.state,
+        params_json=json.dumps(run.params, default=str),
+        event_json=None if run.event is None else json.dumps(run.event, default=str),
+        created_at=run.created_at, start_date=run.start_date, end_date=run.end_date,
+    ))
+
+
+def set_run_state(conn: sa.Connection, run_id: str, state: str, *,
+                  start_date: datetime | None = None, end_date: datetime | None = None) -> None:
+    values: dict[str, Any] = {"state": state}
+    if start_date is not None:
+        values["start_date"] = start_date
+    if end_date is not None:
+        values["end_date"] = end_date
+    conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id).values(**values))
+
+
+def get_run(conn: sa.Connection, run_id: str) -> RunRow | None:
+    r = conn.execute(sa.select(dag_runs).where(dag_runs.c.run_id == run_id)).first()
+    return _row(r) if r else None
+
+
+def find_runs_by_prefix(conn: sa.Connection, prefix: str, limit: int = 2) -> list[str]:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    q = sa.select(dag_runs.c.run_id).where(dag_runs.c.run_id.like(escaped + "%", escape="\\"))
+    return list(conn.execute(q.limit(limit)).scalars())
+
+
+def list_runs(conn: sa.Connection, *, dag_id: str | None = None, limit: int = 50) -> list[RunRow]:
+    q = sa.select(dag_runs).order_by(dag_runs.c.created_at.desc()).limit(limit)
+    if dag_id:
+        q = q.where(dag_runs.c.dag_id == dag_id)
+    return [_row(r) for r in conn.execute(q)]

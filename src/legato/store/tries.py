@@ -1,0 +1,108 @@
+"""Task instances (the current state of each task in a run) and their tries (one row per try).
+
+The scheduler writes these in batches: `insert_instances` and `update_instances` take many
+rows and run as one executemany each, so a pass over a thousand tasks is a handful of
+statements in one transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from .schema import task_instances, task_tries
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceRow:
+    run_id: str
+    task_id: str
+    map_index: int
+    state: str
+    try_number: int
+    next_try_at: datetime | None
+    start_date: datetime | None
+    end_date: datetime | None
+    error: str | None
+    error_type: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TryRow:
+    run_id: str
+    task_id: str
+    map_index: int
+    try_number: int
+    state: str
+    start_date: datetime | None
+    end_date: datetime | None
+    error: str | None
+    error_type: str | None
+    log_path: str | None
+
+
+_INSTANCE_FIELDS = ("state", "try_number", "next_try_at", "start_date", "end_date", "error",
+                    "error_type")
+_update_instance = (
+    task_instances.update()
+    .where(task_instances.c.run_id == sa.bindparam("k_run"))
+    .where(task_instances.c.task_id == sa.bindparam("k_task"))
+    .where(task_instances.c.map_index == sa.bindparam("k_map"))
+    .values({f: sa.bindparam(f) for f in _INSTANCE_FIELDS})
+)
+
+
+def insert_instances(conn: sa.Connection, run_id: str,
+                     keys: Iterable[tuple[str, int]], state: str) -> None:
+    rows = [{"run_id": run_id, "task_id": t, "map_index": m, "state": state, "try_number": 0}
+            for t, m in keys]
+    if rows:
+        conn.execute(task_instances.insert(), rows)
+
+
+def delete_instance(conn: sa.Connection, run_id: str, task_id: str, map_index: int) -> None:
+    conn.execute(task_instances.delete().where(
+        task_instances.c.run_id == run_id, task_instances.c.task_id == task_id,
+        task_instances.c.map_index == map_index))
+
+
+def update_instances(conn: sa.Connection, rows: Sequence[InstanceRow]) -> None:
+    """Write the full current state of each instance (last write per key wins)."""
+    if not rows:
+        return
+    params = [{"k_run": r.run_id, "k_task": r.task_id, "k_map": r.map_index,
+               **{f: getattr(r, f) for f in _INSTANCE_FIELDS}} for r in rows]
+    conn.execute(_update_instance, params)
+
+
+def upsert_tries(conn: sa.Connection, rows: Sequence[TryRow]) -> None:
+    """Record tries; a try seen before (started, now finished) is replaced."""
+    if not rows:
+        return
+    keys = [(r.run_id, r.task_id, r.map_index, r.try_number) for r in rows]
+    conn.execute(task_tries.delete().where(
+        sa.tuple_(task_tries.c.run_id, task_tries.c.task_id, task_tries.c.map_index,
+                  task_tries.c.try_number).in_(keys)))
+    conn.execute(task_tries.insert(), [
+        {f: getattr(r, f) for f in TryRow.__slots__} for r in rows])
+
+
+def _instance(r: Any) -> InstanceRow:
+    return InstanceRow(**{f: getattr(r, f) for f in InstanceRow.__slots__})
+
+
+def instances_of_run(conn: sa.Connection, run_id: str) -> list[InstanceRow]:
+    q = sa.select(task_instances).where(task_instances.c.run_id == run_id)
+    return [_instance(r) for r in conn.execute(q)]
+
+
+def tries_of(conn: sa.Connection, run_id: str, task_id: str | None = None) -> list[TryRow]:
+    q = sa.select(task_tries).where(task_tries.c.run_id == run_id)
+    if task_id is not None:
+        q = q.where(task_tries.c.task_id == task_id)
+    q = q.order_by(task_tries.c.task_id, task_tries.c.map_index, task_tries.c.try_number)
+    return [TryRow(**{f: getattr(r, f) for f in TryRow.__slots__}) for r in conn.execute(q)]

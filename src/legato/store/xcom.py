@@ -1,0 +1,42 @@
+"""Results and pushed values (XCom rows). The bytes live in results.py's encoding."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from .results import StoredValue
+from .schema import xcom
+
+
+@dataclass(frozen=True, slots=True)
+class XComRow:
+    run_id: str
+    task_id: str
+    map_index: int
+    key: str
+    value: StoredValue
+
+
+def write(conn: sa.Connection, rows: Sequence[XComRow]) -> None:
+    """Insert values; a retried try replaces what an earlier try of the same task wrote."""
+    if not rows:
+        return
+    keys = [(r.run_id, r.task_id, r.map_index, r.key) for r in rows]
+    conn.execute(xcom.delete().where(
+        sa.tuple_(xcom.c.run_id, xcom.c.task_id, xcom.c.map_index, xcom.c.key).in_(keys)))
+    conn.execute(xcom.insert(), [
+        {"run_id": r.run_id, "task_id": r.task_id, "map_index": r.map_index, "key": r.key,
+         "value_json": r.value.inline, "path": r.value.path, "size": r.value.size}
+        for r in rows])
+
+
+def read(conn: sa.Connection, run_id: str, task_id: str,
+         key: str) -> list[tuple[int, str | None, str | None]]:
+    """(map_index, inline JSON, path) for every instance of `task_id`, by map index."""
+    q = (sa.select(xcom.c.map_index, xcom.c.value_json, xcom.c.path)
+         .where(xcom.c.run_id == run_id, xcom.c.task_id == task_id, xcom.c.key == key)
+         .order_by(xcom.c.map_index))
+    return [(r.map_index, r.value_json, r.path) for r in conn.execute(q)]
