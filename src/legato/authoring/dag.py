@@ -183,13 +183,14 @@ class DAG:
         executor: str = "local",
         max_workers: int | None = None,
         event: Any = None,
+        on_task: Any = None,
     ) -> RunResult:
         """Run the DAG once, now, in this process, with state kept under $LEGATO_HOME."""
         from ..services.run_once import run_dag
 
         return run_dag(
             self, logical_date=logical_date, params=params, executor=executor,
-            max_workers=max_workers, event=event,
+            max_workers=max_workers, event=event, on_task=on_task,
         )
 
 

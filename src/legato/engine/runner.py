@@ -175,6 +175,8 @@ def run_try(req: TryRequest, report: Callable[[TryStarted], None] | None = None)
     except BaseException as exc:  # noqa: BLE001 - everything a task raises is its outcome
         state, retryable = _outcome_of(exc)
         error, error_type = str(exc) or type(exc).__name__, type(exc).__name__
+        if isinstance(exc, TaskTimeout) and not str(exc):
+            error = f"execution_timeout of {req.timeout_s:g}s exceeded"  # raised by the executor
         level = "INFO" if state == "skipped" else "ERROR"
         log.line(level, f"{error_type}: {error}")
         if state == "failed":

@@ -1,0 +1,18 @@
+"""Fanout-1000 (mirrors airflow/w1_fanout.py): start -> 1000 independent no-ops -> end."""
+
+from legato import DAG, task
+
+N = 1000
+
+
+@task
+def noop() -> None:
+    return None
+
+
+with DAG(f"w1_fanout_{N}", start_date="2024-01-01") as dag:
+    start = noop.override(task_id="start")()
+    mids = [noop.override(task_id=f"n{i}")() for i in range(N)]
+    end = noop.override(task_id="end")()
+    start >> mids
+    mids >> end

@@ -1,0 +1,115 @@
+"""The `legato` command. Thin: it parses, calls services, and prints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from ..config import load_settings
+from ..services import queries
+from .output import (
+    EXIT_OK, console, duration, emit_json, fail_usage, fmt_time, styled, table,
+)
+from .run_cmd import run_command
+
+app = typer.Typer(help="Legato: pipelines as Python code.", no_args_is_help=True,
+                  add_completion=False, pretty_exceptions_enable=False)
+runs_app = typer.Typer(help="Inspect runs.", no_args_is_help=True)
+dags_app = typer.Typer(help="Inspect DAGs.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(dags_app, name="dags")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+@app.command("run")
+def run(
+    path: Annotated[Path, typer.Argument(help="A Python file defining one or more DAGs.")],
+    dag: Annotated[str | None, typer.Option("--dag", help="The DAG id, if the file has several.")] = None,
+    date: Annotated[str | None, typer.Option("--date", help="Logical date (ISO), default now.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="key=value, repeatable.")] = None,
+    as_json: JsonOpt = False,
+    executor: Annotated[str, typer.Option(help="inline, local or local:process.")] = "local",
+) -> None:
+    """Run a DAG once, now, and wait for it: exit 0 on success, 1 on failure, 2 on bad input."""
+    run_command(path, dag, date, param or [], as_json, executor)
+
+
+@runs_app.command("list")
+def runs_list(
+    dag: Annotated[str | None, typer.Option("--dag")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """The most recent runs, newest first."""
+    rows = queries.list_runs(load_settings(), dag, limit)
+    if as_json:
+        emit_json([{"run_id": r.run_id, "dag_id": r.dag_id, "state": r.state,
+                    "logical_date": r.logical_date.isoformat(), "run_type": r.run_type,
+                    "start": r.start_date, "end": r.end_date} for r in rows])
+        return
+    console().print(table("runs", ["run id", "dag", "state", "logical date", "took"], [
+        [r.run_id, r.dag_id, styled(r.state), fmt_time(r.logical_date),
+         duration(r.start_date, r.end_date)] for r in rows]))
+
+
+@runs_app.command("show")
+def runs_show(run_id: str, as_json: JsonOpt = False) -> None:
+    """One run with the state of each task (a unique prefix of the id is enough)."""
+    try:
+        result = queries.show_run(load_settings(), run_id)
+    except queries.NotFound as exc:
+        raise fail_usage(str(exc)) from None
+    if as_json:
+        emit_json(result.to_json())
+        return
+    rows = [[t, styled(r.state), r.tries, fmt_time(r.start), duration(r.start, r.end),
+             (r.error or "")[:80]] for t, r in result.tasks.items()]
+    out = console()
+    out.print(table(f"{result.dag_id}  {result.run_id}",
+                    ["task", "state", "tries", "started", "took", "error"], rows))
+    out.print(f"run {styled(result.state)}")
+
+
+@app.command("logs")
+def logs(
+    run_id: str,
+    task_id: str,
+    try_number: Annotated[int | None, typer.Option("--try", help="Default: the latest.")] = None,
+    map_index: Annotated[int, typer.Option("--map-index")] = -1,
+) -> None:
+    """Print the log of a task try."""
+    try:
+        found = queries.read_log(load_settings(), run_id, task_id, try_number, map_index)
+    except queries.NotFound as exc:
+        raise fail_usage(str(exc)) from None
+    typer.echo(found.text, nl=False)
+
+
+@dags_app.command("list")
+def dags_list(as_json: JsonOpt = False) -> None:
+    """DAGs in $LEGATO_DAGS (default ./dags); files that fail to import are listed with their error."""
+    settings = load_settings()
+    loaded = queries.discover_dags(settings)
+    dags = [{"dag_id": d.dag_id, "file": d.fileloc, "schedule": d.spec().schedule,
+             "tasks": len(d.tasks), "tags": list(d.tags)} for d in loaded.dags]
+    errors = [{"file": e.file, "line": e.line, "error": e.message} for e in loaded.errors]
+    if as_json:
+        emit_json({"dags": dags, "errors": errors})
+    else:
+        out = console()
+        out.print(table(f"DAGs in {settings.dags_folder}", ["dag id", "schedule", "tasks", "file"],
+                        [[d["dag_id"], d["schedule"], d["tasks"], d["file"]] for d in dags]))
+        for e in loaded.errors:
+            out.print(f"[red]import error[/red] {e}")
+    raise typer.Exit(EXIT_OK)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

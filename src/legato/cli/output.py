@@ -1,0 +1,58 @@
+"""Shared CLI output: JSON for machines, rich tables for people, and exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import typer
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+STATE_STYLE = {
+    "success": "green", "failed": "red", "upstream_failed": "dark_orange", "skipped": "magenta",
+    "running": "cyan", "queued": "grey50", "scheduled": "grey50", "up_for_retry": "yellow",
+    "deferred": "blue",
+}
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, default=str) + "\n")
+
+
+def fail_usage(message: str) -> typer.Exit:
+    """Print `message` to stderr and return an Exit(2) for the caller to raise."""
+    sys.stderr.write(f"error: {message}\n")
+    return typer.Exit(EXIT_USAGE)
+
+
+def styled(state: str) -> str:
+    style = STATE_STYLE.get(state, "white")
+    return f"[{style}]{state}[/{style}]"
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def table(title: str | None, columns: list[str], rows: list[list[Any]]) -> Any:
+    from rich.table import Table
+
+    t = Table(title=title)
+    for c in columns:
+        t.add_column(c, overflow="fold")
+    for r in rows:
+        t.add_row(*["" if v is None else str(v) for v in r])
+    return t
+
+
+def fmt_time(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value is not None else ""
+
+
+def duration(start: Any, end: Any) -> str:
+    if start is None or end is None:
+        return ""
+    return f"{(end - start).total_seconds():.3f}s"

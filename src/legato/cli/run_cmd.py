@@ -1,0 +1,92 @@
+"""`legato run PATH`: run one DAG from a file once, now, with live progress or JSON."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..authoring.dag import DAG
+from ..authoring.errors import DagDefinitionError
+from ..authoring.loader import load_file
+from .output import EXIT_FAILED, EXIT_OK, console, duration, emit_json, fail_usage, styled, table
+
+
+def parse_params(pairs: list[str]) -> dict[str, Any]:
+    """`k=v` pairs; a value that parses as JSON is used as such, else as a string."""
+    params: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep or not key:
+            raise fail_usage(f"--param needs key=value, got {pair!r}")
+        try:
+            params[key] = json.loads(raw)
+        except ValueError:
+            params[key] = raw
+    return params
+
+
+def pick_dag(path: Path, dag_id: str | None) -> DAG:
+    loaded = load_file(path)
+    if loaded.errors:
+        raise fail_usage(str(loaded.errors[0]))
+    if not loaded.dags:
+        raise fail_usage(f"{path} defines no DAG")
+    if dag_id is None:
+        if len(loaded.dags) > 1:
+            ids = ", ".join(d.dag_id for d in loaded.dags)
+            raise fail_usage(f"{path} defines several DAGs ({ids}); choose one with --dag")
+        return loaded.dags[0]
+    for dag in loaded.dags:
+        if dag.dag_id == dag_id:
+            return dag
+    raise fail_usage(f"{path} has no DAG {dag_id!r}")
+
+
+def _progress_run(dag: DAG, kwargs: dict[str, Any]) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[last]}"), transient=True) as progress:
+        bar = progress.add_task(dag.dag_id, total=len(dag.tasks), last="")
+
+        def on_task(event: Any) -> None:
+            if event.state != "up_for_retry":
+                progress.advance(bar)
+            progress.update(bar, last=f"{event.task_id}: {event.state}")
+
+        return dag.run(on_task=on_task, **kwargs)
+
+
+def run_command(path: Path, dag_id: str | None, date: str | None, param: list[str],
+                as_json: bool, executor: str) -> None:
+    dag = pick_dag(path, dag_id)
+    kwargs: dict[str, Any] = {"logical_date": date, "params": parse_params(param),
+                              "executor": executor}
+    try:
+        if as_json:
+            with contextlib.redirect_stdout(sys.stderr):
+                result = dag.run(**kwargs)
+            emit_json(result.to_json())
+        elif sys.stdout.isatty():
+            result = _progress_run(dag, kwargs)
+        else:
+            result = dag.run(**kwargs)
+    except (DagDefinitionError, ValueError) as exc:
+        raise fail_usage(str(exc)) from None
+    if not as_json:
+        _summary(result)
+    raise typer.Exit(EXIT_OK if result.state == "success" else EXIT_FAILED)
+
+
+def _summary(result: Any) -> None:
+    rows = [[tid, styled(r.state), r.tries, duration(r.start, r.end), (r.error or "")[:80]]
+            for tid, r in result.tasks.items()]
+    out = console()
+    out.print(table(f"{result.dag_id}  {result.run_id}", ["task", "state", "tries", "took",
+                                                          "error"], rows))
+    out.print(f"run {styled(result.state)}")
