@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from legato import DAG, task
 from legato.engine.planner import branch_skips, initial_instances, plan, run_outcome
@@ -10,7 +10,7 @@ from legato.engine.states import RunState, TaskState
 from legato.tasks import EmptyTask, PythonTask
 
 S = TaskState
-NOW = datetime(2024, 5, 1, 8, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
 
 
 def _noop(**_kwargs):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from legato.authoring.spec import RetryPolicy
 from legato.engine.retry import next_try_at, retry_delay_s, should_retry
 
-NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=timezone.utc)
+NOW = datetime(2024, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
 class FixedRandom(random.Random):
