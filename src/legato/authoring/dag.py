@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from .errors import DagCycleError, DagDefinitionError
@@ -39,7 +39,11 @@ def parse_datetime(value: datetime | str, *, what: str) -> datetime:
             raise DagDefinitionError(f"{what}: {value!r} is not an ISO date or datetime") from exc
     if not isinstance(value, datetime):
         raise DagDefinitionError(f"{what}: expected a datetime or ISO string, got {value!r}")
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _optional_date(value: datetime | str | None, what: str) -> datetime | None:
+    return None if value is None else parse_datetime(value, what=what)
 
 
 class DAG:
@@ -67,8 +71,8 @@ class DAG:
     ) -> None:
         self.dag_id = check_id("dag_id", dag_id)
         self.schedule = schedule
-        self.start_date = parse_datetime(start_date, what=f"DAG {dag_id!r} start_date") if start_date else None
-        self.end_date = parse_datetime(end_date, what=f"DAG {dag_id!r} end_date") if end_date else None
+        self.start_date = _optional_date(start_date, f"DAG {dag_id!r} start_date")
+        self.end_date = _optional_date(end_date, f"DAG {dag_id!r} end_date")
         self.catchup = bool(catchup)
         if not isinstance(max_active_runs, int) or max_active_runs < 1:
             raise DagDefinitionError(f"DAG {dag_id!r}: max_active_runs must be a positive int")

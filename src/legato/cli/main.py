@@ -10,7 +10,14 @@ import typer
 from ..config import load_settings
 from ..services import queries
 from .output import (
-    EXIT_OK, console, duration, emit_json, fail_usage, fmt_time, styled, table,
+    EXIT_OK,
+    console,
+    duration,
+    emit_json,
+    fail_usage,
+    fmt_time,
+    styled,
+    table,
 )
 from .run_cmd import run_command
 

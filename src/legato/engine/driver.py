@@ -14,7 +14,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -35,7 +35,7 @@ TIMEOUT_GRACE_S = 2.0
 
 
 def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, timezone.utc)
+    return datetime.fromtimestamp(ts, UTC)
 
 
 @dataclass
@@ -232,7 +232,7 @@ class RunDriver:
                 del self.in_flight[key]
                 self._finish(TryFinished(
                     self.run.run_id, key[0], key[1], flight.try_number, "failed",
-                    start=(self.info[key].start or datetime.now(timezone.utc)).timestamp(),
+                    start=(self.info[key].start or datetime.now(UTC)).timestamp(),
                     end=time.time(), error=f"execution_timeout of {timeout:g}s exceeded; "
                     "the try did not stop and was abandoned", error_type="TaskTimeout"))
 
@@ -258,7 +258,7 @@ class RunDriver:
     # -- the loop -----------------------------------------------------------------------
     def run_to_completion(self) -> RunState:
         while True:
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             while self._plan_once(now):
                 pass
             outcome = run_outcome(self.spec, self.states)

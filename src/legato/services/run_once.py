@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import secrets
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ..authoring.dag import DAG, parse_datetime
@@ -31,7 +31,7 @@ from .run_results import load_run_result
 
 
 def new_run_id(run_type: str, logical_date: datetime) -> str:
-    stamp = logical_date.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    stamp = logical_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{run_type}__{stamp}__{secrets.token_hex(3)}"
 
 
@@ -61,9 +61,9 @@ def run_dag(
     spec = dag.spec()
     registry.register(dag)
     when = (parse_datetime(logical_date, what="logical_date") if logical_date
-            else datetime.now(timezone.utc))
+            else datetime.now(UTC))
     start, end = data_interval(dag.schedule, when)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     run = run_store.RunRow(
         run_id=new_run_id("manual", when), dag_id=dag.dag_id, run_type="manual",
         logical_date=when, data_interval_start=start, data_interval_end=end,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,7 @@ def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunRes
     by_task: dict[str, list[InstanceRow]] = defaultdict(list)
     for r in rows:
         by_task[r.task_id].append(r)
-    far = datetime.max.replace(tzinfo=timezone.utc)
+    far = datetime.max.replace(tzinfo=UTC)
     ordered = sorted(by_task, key=lambda t: (min((r.start_date or far) for r in by_task[t]), t))
     tasks = {t: _task_result(engine, run_id, t, by_task[t], results_dir) for t in ordered}
     return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks)
