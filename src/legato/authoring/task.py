@@ -106,8 +106,9 @@ class Task:
         self.inlets = tuple(inlets)
         self.outlets = tuple(outlets)
         self.doc = doc
-        self.task_id = dag.add_task(self, task_id, dedupe=_dedupe)
+        self.task_id = task_id
         self._validate()
+        self.task_id = dag.add_task(self, task_id, dedupe=_dedupe)
 
     def _validate(self) -> None:
         where = f"task {self.task_id!r} in DAG {self.dag.dag_id!r}"
@@ -115,7 +116,7 @@ class Task:
             raise DagDefinitionError(
                 f"{where}: unknown trigger_rule {self.trigger_rule!r}; one of {', '.join(TRIGGER_RULES)}"
             )
-        if not isinstance(self.retries, int) or isinstance(self.retries, bool) or self.retries < 0:
+        if type(self.retries) is not int or self.retries < 0:
             raise DagDefinitionError(f"{where}: retries must be an int >= 0, got {self.retries!r}")
         self.retry_delay = _as_timedelta(self.retry_delay, f"{where}: retry_delay") or timedelta(0)
         self.max_retry_delay = _as_timedelta(self.max_retry_delay, f"{where}: max_retry_delay")

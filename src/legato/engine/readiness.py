@@ -124,6 +124,5 @@ RULES = {
 
 def decide(rule: str, upstream: UpstreamCounts) -> Decision:
     """What to do with a task under `rule`, given its upstream instances' states."""
-    if upstream.total == 0:
-        return D.RUN
-    return RULES[rule](upstream)
+    check = RULES[rule]
+    return D.RUN if upstream.total == 0 else check(upstream)
