@@ -91,6 +91,7 @@ class DAG:
         self.tasks: dict[str, Task] = {}
         self._upstream: dict[str, list[str]] = {}
         self._spec: DagSpec | None = None
+        self._spec_json = ""
 
     # -- context manager ---------------------------------------------------------------
     def __enter__(self) -> DAG:
@@ -177,7 +178,13 @@ class DAG:
             from .spec import build_spec
 
             self._spec = build_spec(self)
+            self._spec_json = self._spec.to_json()
         return self._spec
+
+    def spec_json(self) -> str:
+        """`spec()` as stored JSON, computed once per version of the graph."""
+        self.spec()
+        return self._spec_json
 
     def run(
         self,

@@ -39,7 +39,7 @@ class Batch:
                 try_store.delete_instance(conn, self.run_id, task_id, map_index)
             try_store.insert_instances(conn, self.run_id, self.inserts, "scheduled")
             try_store.update_instances(conn, list(self.instances.values()))
-            try_store.upsert_tries(conn, list(self.tries.values()))
+            try_store.insert_tries(conn, list(self.tries.values()))
             xcom_store.write(conn, self.xcoms)
             if self.run_state is not None:
                 state, end = self.run_state

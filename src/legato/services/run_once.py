@@ -71,7 +71,7 @@ def run_dag(
         created_at=now, start_date=now, end_date=None,
     )
     with engine.begin() as conn:
-        dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, spec.to_json(), now)
+        dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, dag.spec_json(), now)
         run_store.insert_run(conn, run)
         try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
     bus = Bus()

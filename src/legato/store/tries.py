@@ -79,16 +79,11 @@ def update_instances(conn: sa.Connection, rows: Sequence[InstanceRow]) -> None:
     conn.execute(_update_instance, params)
 
 
-def upsert_tries(conn: sa.Connection, rows: Sequence[TryRow]) -> None:
-    """Record tries; a try seen before (started, now finished) is replaced."""
-    if not rows:
-        return
-    keys = [(r.run_id, r.task_id, r.map_index, r.try_number) for r in rows]
-    conn.execute(task_tries.delete().where(
-        sa.tuple_(task_tries.c.run_id, task_tries.c.task_id, task_tries.c.map_index,
-                  task_tries.c.try_number).in_(keys)))
-    conn.execute(task_tries.insert(), [
-        {f: getattr(r, f) for f in TryRow.__slots__} for r in rows])
+def insert_tries(conn: sa.Connection, rows: Sequence[TryRow]) -> None:
+    """Record finished tries. Each try is written once, when it ends; a second write of the
+    same try would be a second outcome and fails on the primary key, as it should."""
+    if rows:
+        conn.execute(task_tries.insert(), [{f: getattr(r, f) for f in TryRow.__slots__} for r in rows])
 
 
 def _instance(r: Any) -> InstanceRow:

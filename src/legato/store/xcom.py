@@ -21,12 +21,9 @@ class XComRow:
 
 
 def write(conn: sa.Connection, rows: Sequence[XComRow]) -> None:
-    """Insert values; a retried try replaces what an earlier try of the same task wrote."""
+    """Insert the values of successful tries (only a success writes, and only once)."""
     if not rows:
         return
-    keys = [(r.run_id, r.task_id, r.map_index, r.key) for r in rows]
-    conn.execute(xcom.delete().where(
-        sa.tuple_(xcom.c.run_id, xcom.c.task_id, xcom.c.map_index, xcom.c.key).in_(keys)))
     conn.execute(xcom.insert(), [
         {"run_id": r.run_id, "task_id": r.task_id, "map_index": r.map_index, "key": r.key,
          "value_json": r.value.inline, "path": r.value.path, "size": r.value.size}
