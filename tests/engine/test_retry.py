@@ -118,3 +118,12 @@ def test_next_try_at_with_backoff_within_band():
     assert at is not None
     assert NOW + timedelta(seconds=32) <= at <= NOW + timedelta(seconds=40)
     assert next_try_at(policy, 3, NOW, FixedRandom(0.0)) == NOW + timedelta(seconds=40)
+
+
+def test_max_delay_applies_only_with_backoff_as_in_airflow():
+    import random as _random
+
+    from legato.engine.retry import retry_delay_s as _delay
+
+    policy = RetryPolicy(retries=3, delay_s=120.0, exponential=False, max_delay_s=60.0)
+    assert _delay(policy, 1, _random.Random(0)) == 120.0

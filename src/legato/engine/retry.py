@@ -1,7 +1,7 @@
 """Retry timing: when the next try of a failed task may start. Pure: takes `now` and a random source.
 
 With exponential backoff the delay doubles per try (retry_delay * 2**(try-1)), is capped by
-`max_retry_delay`, and then jittered down by up to 20% so that many tasks failing together
+`max_retry_delay` (which, as in Airflow, applies only with backoff), and then jittered down by up to 20% so that many tasks failing together
 (an API outage) do not all come back in the same second.
 """
 
@@ -28,8 +28,6 @@ def retry_delay_s(policy: RetryPolicy, try_number: int, rng: random.Random) -> f
         if policy.max_delay_s is not None:
             delay = min(delay, policy.max_delay_s)
         delay *= 1.0 - JITTER * rng.random()
-    elif policy.max_delay_s is not None:
-        delay = min(delay, policy.max_delay_s)
     return max(0.0, delay)
 
 
