@@ -1,8 +1,9 @@
 """Retry timing: when the next try of a failed task may start. Pure: takes `now` and a random source.
 
 With exponential backoff the delay doubles per try (retry_delay * 2**(try-1)), is capped by
-`max_retry_delay` (which, as in Airflow, applies only with backoff), and then jittered down by up to 20% so that many tasks failing together
-(an API outage) do not all come back in the same second.
+`max_retry_delay` (as in Airflow, the cap applies only with backoff), and is then jittered
+down by up to 20% so that many tasks failing together (an API outage) do not all come back
+in the same second.
 """
 
 from __future__ import annotations
