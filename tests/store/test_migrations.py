@@ -35,3 +35,12 @@ def test_open_engine_migrates_once_and_reuses(tmp_path: Path) -> None:
     assert db.open_engine(url) is first
     names = set(sa.inspect(first).get_table_names())
     assert {"dags", "dag_runs", "task_instances", "task_tries", "xcom"} <= names
+
+
+def test_fresh_database_shortcut_equals_migrations(tmp_path: Path) -> None:
+    engine = db.create(f"sqlite:///{tmp_path / 'f.db'}")
+    assert db.create_fresh(engine) is True
+    assert db.stored_revision(engine) == db.HEAD_REVISION
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), metadata) == []
+    assert db.create_fresh(engine) is False          # never touches a database with tables

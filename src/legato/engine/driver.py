@@ -32,6 +32,7 @@ from .states import RunState, TaskState, check_transition
 
 log = logging.getLogger("legato.driver")
 TIMEOUT_GRACE_S = 2.0
+COALESCE_S = 0.002
 
 
 def _utc(ts: float) -> datetime:
@@ -248,6 +249,14 @@ class RunDriver:
                 waits.append(flight.cancelled_at + TIMEOUT_GRACE_S - mono)
         return max(0.0, min(waits))
 
+    def _next_events(self, now: datetime) -> list[TryStarted | TryFinished]:
+        """Wait for events; if only starts arrived, wait a moment for their ends, so a short
+        task costs one commit rather than two (its `running` row is then never written)."""
+        events = self.executor.events(self._wait_s(now))
+        if events and all(isinstance(e, TryStarted) for e in events):
+            events += self.executor.events(COALESCE_S)
+        return events
+
     def _fail_stuck(self, now: datetime) -> None:
         """Nothing can move but tasks remain: mark them upstream_failed rather than hang."""
         for key, inst in self.info.items():
@@ -269,7 +278,7 @@ class RunDriver:
                 continue
             self.batch.flush(self.engine)
             self._submit_pending()
-            for event in self.executor.events(self._wait_s(now)):
+            for event in self._next_events(now):
                 self._apply(event)
             self._check_timeouts()
 

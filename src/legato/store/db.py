@@ -4,7 +4,8 @@ SQLite runs in WAL mode with `synchronous=NORMAL`: readers never block the write
 commit costs microseconds, while a crash still loses nothing that was committed before the
 last checkpoint of the OS (WAL + NORMAL is durable against process death, which is the
 failure we design for). Migrations run only when the stored revision is not the head, so a
-normal start does one cheap query and never imports Alembic.
+normal start does one cheap query and never imports Alembic; a new, empty database gets
+the head schema directly.
 """
 
 from __future__ import annotations
@@ -68,13 +69,29 @@ def upgrade(engine: sa.Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+def create_fresh(engine: sa.Engine) -> bool:
+    """On an empty database, create the head schema directly and stamp it (Alembic's own
+    advice for new databases); return False if the database already has tables."""
+    from .schema import metadata
+
+    with engine.begin() as conn:
+        if sa.inspect(conn).get_table_names():
+            return False
+        metadata.create_all(conn)
+        conn.execute(sa.text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, "
+                             "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))"))
+        conn.execute(sa.text("INSERT INTO alembic_version (version_num) VALUES (:v)"),
+                     {"v": HEAD_REVISION})
+    return True
+
+
 def open_engine(url: str) -> sa.Engine:
     """The process-wide engine for `url`, migrated to the head revision on first open."""
     with _lock:
         engine = _engines.get(url)
         if engine is None:
             engine = create(url)
-            if stored_revision(engine) != HEAD_REVISION:
+            if stored_revision(engine) != HEAD_REVISION and not create_fresh(engine):
                 upgrade(engine)
             _engines[url] = engine
         return engine
