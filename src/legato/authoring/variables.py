@@ -65,7 +65,7 @@ def parse_connection(conn_id: str, uri: str) -> Connection:
         login=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         port=parts.port,
-        schema=unquote(parts.path.lstrip("/")) or None,
+        schema=unquote(parts.path.removeprefix("/")) or None,  # sqlite:////abs keeps its /
         extra=dict(parse_qsl(parts.query)),
     )
 
