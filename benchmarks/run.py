@@ -62,11 +62,20 @@ def load(path: Path) -> ModuleType:
     return module
 
 
+def bench_root() -> str:
+    """Temporary homes live beside the default `~/.legato`, on the filesystem a user's store
+    would use; $LEGATO_BENCH_DIR overrides. (On this machine creating a file under /tmp
+    costs ~700 us against ~25 us under /root, which would swamp per-try log files.)"""
+    root = Path(os.environ.get("LEGATO_BENCH_DIR") or Path.home() / ".cache" / "legato-bench")
+    root.mkdir(parents=True, exist_ok=True)
+    return str(root)
+
+
 @contextlib.contextmanager
 def workload_home() -> Iterator[str]:
     """A temporary LEGATO_HOME for one workload: its warm-up run creates the store, the
     counted runs use it as a user's second run would (as the incumbents' figures do)."""
-    home = tempfile.mkdtemp(prefix="legato-bench-")
+    home = tempfile.mkdtemp(prefix="legato-bench-", dir=bench_root())
     old = os.environ.get("LEGATO_HOME")
     os.environ["LEGATO_HOME"] = home
     try:
@@ -133,7 +142,7 @@ def subprocess_timer(cmd: list[str], fresh_home: bool) -> Callable[[], float]:
 
     def one() -> float:
         env = dict(base_env)
-        home = tempfile.mkdtemp(prefix="legato-bench-") if fresh_home else None
+        home = tempfile.mkdtemp(prefix="legato-bench-", dir=bench_root()) if fresh_home else None
         if home:
             env["LEGATO_HOME"] = home
         try:

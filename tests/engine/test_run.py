@@ -372,3 +372,20 @@ def test_jitter_is_seedable() -> None:
 
     p = RetryPolicy(retries=3, delay_s=10, exponential=True, max_delay_s=None)
     assert retry_delay_s(p, 2, random.Random(1)) == retry_delay_s(p, 2, random.Random(1))
+
+
+def test_long_try_writes_its_log_through_while_running(legato_home: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from legato.engine import tasklog
+
+    monkeypatch.setattr(tasklog, "WRITE_THROUGH_AFTER_S", 0.0)
+    with DAG("live_log") as dag:
+        @task
+        def watch(ctx) -> bool:
+            print("visible while running")
+            path = tasklog.log_path(legato_home / "logs", ctx.dag_id, ctx.run_id, ctx.task_id,
+                                    -1, ctx.try_number)
+            return "visible while running" in path.read_text()
+
+        watch()
+    assert dag.run()["watch"].result is True

@@ -26,7 +26,14 @@ from ..store import xcom as xcom_store
 from ..store.db import open_engine
 from .executors.base import TryFinished, TryRequest, TryStarted
 from .registry import get_dag
-from .tasklog import TryLog, log_path, set_current, task_logger
+from .tasklog import (
+    TryLog,
+    log_path,
+    log_write_done,
+    log_write_started,
+    set_current,
+    task_logger,
+)
 
 
 class TaskTimeout(Exception):
@@ -151,8 +158,10 @@ def _outcome_of(exc: BaseException) -> tuple[str, bool]:
     return "failed", True
 
 
-def run_try(req: TryRequest, report: Callable[[TryStarted], None] | None = None) -> TryFinished:
-    """Run one try to its end and describe the outcome; never raises for task errors."""
+def run_try(req: TryRequest,
+            report: Callable[[TryStarted | TryFinished], None] | None = None) -> TryFinished:
+    """Run one try to its end, report its start and outcome, and return the outcome; never
+    raises for task errors. The log file is written after the outcome is reported."""
     home = Path(req.home)
     path = log_path(home / "logs", req.dag_id, req.run_id, req.task_id, req.map_index,
                     req.try_number)
@@ -191,13 +200,20 @@ def run_try(req: TryRequest, report: Callable[[TryStarted], None] | None = None)
         _run_callbacks(ctx, state, retryable and req.try_number <= req.retries, error, log)
     end = time.time()
     log.line("INFO", f"{state} after {end - start:.3f}s")
-    log.close()
-    return TryFinished(
+    finished = TryFinished(
         run_id=req.run_id, task_id=req.task_id, map_index=req.map_index,
         try_number=req.try_number, state=state, start=start, end=end, error=error,
         error_type=error_type, retryable=retryable, result=fields.get("result"),
         pushed=fields.get("pushed", ()), follow=fields.get("follow"), log_path=str(path),
     )
+    log_write_started()
+    try:
+        if report is not None:
+            report(finished)
+    finally:
+        log.close()
+        log_write_done()
+    return finished
 
 
 def _run_callbacks(ctx: Context, state: str, will_retry: bool, error: str | None,

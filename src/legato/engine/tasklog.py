@@ -22,18 +22,40 @@ _installs = 0
 _saved: tuple[TextIO, TextIO] | None = None
 
 
+WRITE_THROUGH_AFTER_S = 1.0
+_pending = 0
+_pending_cond = threading.Condition()
+
+
 class TryLog:
-    """An append-only log file for one try, opened on creation."""
+    """The log of one try. Lines are kept in memory while the try is young and written when it
+    ends, so a short try's file is created after its outcome has been reported (creating a
+    file costs up to half a millisecond on some disks, which would dominate a no-op task); a
+    try still running after WRITE_THROUGH_AFTER_S writes its lines through as they come."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._file = open(path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self._lines: list[str] = []
+        self._file: TextIO | None = None
+        self._write_through_at = time.monotonic() + WRITE_THROUGH_AFTER_S
         self._partial = ""
+
+    def _open(self) -> TextIO:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self._file.writelines(self._lines)
+        self._lines = []
+        return self._file
 
     def line(self, level: str, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-        self._file.write(f"[{stamp}Z] {level:<7} {message}\n")
+        text = f"[{stamp}Z] {level:<7} {message}\n"
+        if self._file is not None:
+            self._file.write(text)
+            return
+        self._lines.append(text)
+        if time.monotonic() >= self._write_through_at:
+            self._open()
 
     def raw(self, text: str) -> None:
         text = self._partial + text
@@ -42,10 +64,31 @@ class TryLog:
             self.line("OUTPUT", line)
 
     def close(self) -> None:
+        """Write what is buffered and close the file; call after the outcome is reported."""
         if self._partial:
             self.line("OUTPUT", self._partial)
             self._partial = ""
-        self._file.close()
+        (self._file or self._open()).close()
+
+
+def log_write_started() -> None:
+    """A try's outcome is about to be reported before its log file is written."""
+    global _pending
+    with _pending_cond:
+        _pending += 1
+
+
+def log_write_done() -> None:
+    global _pending
+    with _pending_cond:
+        _pending -= 1
+        _pending_cond.notify_all()
+
+
+def wait_for_log_writes(timeout: float = 10.0) -> bool:
+    """Block until every reported try's log file is on disk (executors call it on shutdown)."""
+    with _pending_cond:
+        return _pending_cond.wait_for(lambda: _pending == 0, timeout)
 
 
 def current() -> TryLog | None:

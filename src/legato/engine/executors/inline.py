@@ -11,7 +11,7 @@ class InlineExecutor:
         self._events: list[TryEvent] = []
 
     def submit(self, request: TryRequest) -> None:
-        self._events.append(run_try(request, self._events.append))
+        run_try(request, self._events.append)
 
     def events(self, timeout: float) -> list[TryEvent]:
         out, self._events = self._events, []

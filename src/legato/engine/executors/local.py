@@ -19,7 +19,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from ..runner import TaskTimeout, run_try
-from ..tasklog import install_capture, uninstall_capture
+from ..tasklog import install_capture, uninstall_capture, wait_for_log_writes
 from .base import TIKey, TryEvent, TryRequest
 
 DEFAULT_WORKERS = 32
@@ -32,7 +32,7 @@ def _process_init(events: Any) -> None:
 
 
 def _run_in_process(request: TryRequest) -> None:
-    _events_q.put(run_try(request, _events_q.put))
+    run_try(request, _events_q.put)
 
 
 class LocalExecutor:
@@ -60,7 +60,7 @@ class LocalExecutor:
         with self._lock:
             self._threads[slot] = threading.get_ident()
         try:
-            self._queue.put(run_try(request, self._queue.put))
+            run_try(request, self._queue.put)
         finally:
             with self._lock:
                 self._threads.pop(slot, None)
@@ -93,6 +93,9 @@ class LocalExecutor:
         if self._closed:
             return
         self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
         if self.mode == "thread":
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            wait_for_log_writes()
             uninstall_capture()
+        else:
+            self._pool.shutdown(wait=True, cancel_futures=True)
