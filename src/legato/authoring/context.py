@@ -92,6 +92,7 @@ class Context:
         self.event = event
         self.log = log
         self.deadline = deadline
+        self.exception: str | None = None     # set for failure and retry callbacks
         self._xcom = xcom
 
     @property

@@ -219,7 +219,7 @@ def run_try(req: TryRequest,
 def _run_callbacks(ctx: Context, state: str, will_retry: bool, error: str | None,
                    log: TryLog) -> None:
     task = ctx.task
-    ctx.exception = error  # type: ignore[attr-defined]
+    ctx.exception = error
     if state == "success":
         _call_callback(task.on_success_callback, ctx, log)
     elif state == "failed":
