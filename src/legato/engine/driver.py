@@ -265,22 +265,39 @@ class RunDriver:
                           error="no path to run this task (deadlock)")
 
     # -- the loop -----------------------------------------------------------------------
-    def run_to_completion(self) -> RunState:
+    def advance(self, now: datetime) -> RunState | None:
+        """Plan, commit, then submit what became ready; the run's outcome once it is over."""
         while True:
-            now = datetime.now(UTC)
             while self._plan_once(now):
                 pass
             outcome = run_outcome(self.spec, self.states)
             if outcome is not None:
                 return self._close(outcome, now)
-            if not (self.to_submit or self.in_flight or self.due):
-                self._fail_stuck(now)
-                continue
-            self.batch.flush(self.engine)
-            self._submit_pending()
-            for event in self._next_events(now):
-                self._apply(event)
-            self._check_timeouts()
+            if self.to_submit or self.in_flight or self.due:
+                break
+            self._fail_stuck(now)
+        self.batch.flush(self.engine)
+        self._submit_pending()
+        return None
+
+    def apply(self, events: list[TryStarted | TryFinished]) -> None:
+        """Record reports from the executor (stale ones are refused), then time-outs."""
+        for event in events:
+            self._apply(event)
+        self._check_timeouts()
+
+    def wait_s(self, now: datetime) -> float:
+        """How long the caller may wait for events before this run needs attention."""
+        return self._wait_s(now)
+
+    def run_to_completion(self) -> RunState:
+        """Drive the run alone, with an executor of its own (dag.run, legato run)."""
+        while True:
+            now = datetime.now(UTC)
+            outcome = self.advance(now)
+            if outcome is not None:
+                return outcome
+            self.apply(self._next_events(now))
 
     def _close(self, outcome: RunState, now: datetime) -> RunState:
         self.batch.run_state = (outcome.value, now)
