@@ -19,15 +19,11 @@ from ..engine import registry
 from ..engine.bus import Bus, RunFinished, TaskFinished
 from ..engine.driver import RunDriver
 from ..engine.executors import make_executor
-from ..engine.planner import initial_instances
 from ..engine.result import RunResult
 from ..engine.states import RunState
-from ..schedules.intervals import data_interval
-from ..store import dags as dag_store
-from ..store import runs as run_store
-from ..store import tries as try_store
 from ..store.db import open_engine
 from .run_results import load_run_result
+from .runs_create import create_run
 
 
 def new_run_id(run_type: str, logical_date: datetime) -> str:
@@ -62,18 +58,8 @@ def run_dag(
     registry.register(dag)
     when = (parse_datetime(logical_date, what="logical_date") if logical_date
             else datetime.now(UTC))
-    start, end = data_interval(dag.schedule, when)
-    now = datetime.now(UTC)
-    run = run_store.RunRow(
-        run_id=new_run_id("manual", when), dag_id=dag.dag_id, run_type="manual",
-        logical_date=when, data_interval_start=start, data_interval_end=end,
-        state=RunState.RUNNING.value, params={**dag.params, **(params or {})}, event=event,
-        created_at=now, start_date=now, end_date=None,
-    )
-    with engine.begin() as conn:
-        dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, dag.spec_json(), now)
-        run_store.insert_run(conn, run)
-        try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
+    run = create_run(engine, dag, when, params=params, event=event, run_type="manual",
+                     state=RunState.RUNNING)
     bus = Bus()
     _dag_callbacks(dag, bus)
     if on_task is not None:

@@ -19,3 +19,19 @@ def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
     elif existing.spec_json != spec_json or existing.fileloc != fileloc:
         conn.execute(dags.update().where(dags.c.dag_id == dag_id)
                      .values(fileloc=fileloc, spec_json=spec_json, updated_at=now))
+
+
+def set_paused(conn: sa.Connection, dag_id: str, paused: bool) -> bool:
+    """Pause or unpause; False if the DAG is not in the store."""
+    done = conn.execute(dags.update().where(dags.c.dag_id == dag_id).values(is_paused=paused))
+    return done.rowcount == 1
+
+
+def paused_ids(conn: sa.Connection) -> set[str]:
+    return set(conn.execute(sa.select(dags.c.dag_id).where(dags.c.is_paused.is_(True))).scalars())
+
+
+def list_dags(conn: sa.Connection) -> list[tuple[str, str, bool]]:
+    """(dag_id, fileloc, is_paused) for every stored DAG."""
+    q = sa.select(dags.c.dag_id, dags.c.fileloc, dags.c.is_paused).order_by(dags.c.dag_id)
+    return [(r.dag_id, r.fileloc, bool(r.is_paused)) for r in conn.execute(q)]

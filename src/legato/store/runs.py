@@ -75,3 +75,32 @@ def list_runs(conn: sa.Connection, *, dag_id: str | None = None, limit: int = 50
     if dag_id:
         q = q.where(dag_runs.c.dag_id == dag_id)
     return [_row(r) for r in conn.execute(q)]
+
+
+def claim_run(conn: sa.Connection, run_id: str, now: datetime) -> bool:
+    """queued -> running, only if still queued: of several schedulers, exactly one wins."""
+    done = conn.execute(dag_runs.update()
+                        .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "queued")
+                        .values(state="running", start_date=now))
+    return done.rowcount == 1
+
+
+def runs_in_state(conn: sa.Connection, state: str, dag_id: str | None = None) -> list[RunRow]:
+    q = sa.select(dag_runs).where(dag_runs.c.state == state).order_by(dag_runs.c.logical_date,
+                                                                        dag_runs.c.created_at)
+    if dag_id is not None:
+        q = q.where(dag_runs.c.dag_id == dag_id)
+    return [_row(r) for r in conn.execute(q)]
+
+
+def last_logical_date(conn: sa.Connection, dag_id: str, run_types: tuple[str, ...]) -> datetime | None:
+    """The latest logical date among this DAG's runs of these types (the scheduler's cursor)."""
+    q = sa.select(sa.func.max(dag_runs.c.logical_date)).where(
+        dag_runs.c.dag_id == dag_id, dag_runs.c.run_type.in_(run_types))
+    return conn.execute(q).scalar()      # max() keeps the column's type: an aware datetime
+
+
+def successful_logical_dates(conn: sa.Connection, dag_id: str) -> set[datetime]:
+    q = sa.select(dag_runs.c.logical_date).where(dag_runs.c.dag_id == dag_id,
+                                                 dag_runs.c.state == "success")
+    return set(conn.execute(q).scalars())

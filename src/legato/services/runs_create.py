@@ -1,0 +1,54 @@
+"""Creating a run: the run row and all its task instances, in one transaction.
+
+Shared by every way a run begins: `dag.run()` (created `running`, driven at once), a manual
+trigger, the schedule and a backfill (created `queued`, claimed by a scheduler).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..authoring.dag import DAG
+from ..engine.planner import initial_instances
+from ..engine.states import RunState
+from ..schedules.intervals import data_interval
+from ..store import dags as dag_store
+from ..store import runs as run_store
+from ..store import tries as try_store
+
+
+def new_run_id(run_type: str, logical_date: datetime) -> str:
+    stamp = logical_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    return f"{run_type}__{stamp}__{secrets.token_hex(3)}"
+
+
+def create_run(
+    engine: sa.Engine,
+    dag: DAG,
+    logical_date: datetime,
+    *,
+    params: Mapping[str, Any] | None = None,
+    event: Any = None,
+    run_type: str = "manual",
+    state: RunState = RunState.QUEUED,
+    interval: tuple[datetime, datetime] | None = None,
+) -> run_store.RunRow:
+    spec = dag.spec()
+    start, end = interval or data_interval(dag.schedule, logical_date)
+    now = datetime.now(UTC)
+    run = run_store.RunRow(
+        run_id=new_run_id(run_type, logical_date), dag_id=dag.dag_id, run_type=run_type,
+        logical_date=logical_date, data_interval_start=start, data_interval_end=end,
+        state=state.value, params={**dag.params, **(params or {})}, event=event,
+        created_at=now, start_date=now if state is RunState.RUNNING else None, end_date=None,
+    )
+    with engine.begin() as conn:
+        dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, dag.spec_json(), now)
+        run_store.insert_run(conn, run)
+        try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
+    return run
