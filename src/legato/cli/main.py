@@ -9,6 +9,7 @@ import typer
 
 from ..config import load_settings
 from ..services import queries
+from . import operate_cmds
 from .output import (
     EXIT_OK,
     console,
@@ -112,6 +113,9 @@ def dags_list(as_json: JsonOpt = False) -> None:
         for e in loaded.errors:
             out.print(f"[red]import error[/red] {e}")
     raise typer.Exit(EXIT_OK)
+
+
+operate_cmds.register(app, dags_app)
 
 
 def main() -> None:

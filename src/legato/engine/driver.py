@@ -91,6 +91,20 @@ class RunDriver:
             if r.next_try_at is not None and r.state == TaskState.UP_FOR_RETRY:
                 self.due[key] = r.next_try_at
 
+    def reap_lost(self) -> int:
+        """After a restart: tries the store shows queued or running have no worker any more.
+        Each is recorded as a failed try (retried if its policy allows); returns how many."""
+        lost = [k for k, i in self.info.items()
+                if i.state in (TaskState.QUEUED, TaskState.RUNNING)]
+        for key in lost:
+            inst = self.info[key]
+            started = (inst.start or datetime.now(UTC)).timestamp()
+            self._finish(TryFinished(
+                self.run.run_id, key[0], key[1], inst.try_number, "failed", start=started,
+                end=time.time(), error="the scheduler stopped while this try was in flight",
+                error_type="TryLost"))
+        return len(lost)
+
     def _set(self, key: TIKey, state: TaskState, **fields: object) -> None:
         inst = self.info[key]
         inst.state = check_transition(inst.state, state)

@@ -1,0 +1,114 @@
+"""`legato scheduler`, `legato dags trigger|pause|unpause` and `legato backfill`."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from ..config import load_settings
+from ..services import operate
+from ..services.queries import NotFound
+from .output import console, emit_json, fail_usage, fmt_time
+from .run_cmd import parse_params
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+def scheduler(
+    executor: Annotated[str, typer.Option(help="local or local:process.")] = "local",
+    max_workers: Annotated[int | None, typer.Option(help="Worker threads/processes.")] = None,
+) -> None:
+    """Run the scheduler until interrupted: schedules, triggers, backfills, crash adoption."""
+    from ..engine.executors import make_executor
+    from ..engine.scheduler import Scheduler
+
+    settings = load_settings()
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    runner = make_executor(executor, max_workers)
+    console().print(f"legato scheduler: DAGs from {settings.dags_folder}, "
+                    f"store {settings.database_url}")
+    try:
+        Scheduler(settings, runner).serve(stop)
+    finally:
+        runner.shutdown()
+
+
+def trigger(
+    dag_id: str,
+    date: Annotated[str | None, typer.Option("--date", help="Logical date, default now.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", help="key=value.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Queue a manual run for the scheduler to start."""
+    try:
+        run = operate.trigger(load_settings(), dag_id, date, parse_params(param or []))
+    except (NotFound, ValueError) as exc:
+        raise fail_usage(str(exc)) from None
+    if as_json:
+        emit_json({"run_id": run.run_id, "dag_id": run.dag_id, "state": run.state,
+                   "logical_date": run.logical_date.isoformat()})
+    else:
+        console().print(f"queued {run.run_id}")
+
+
+def _pause(dag_id: str, paused: bool) -> None:
+    try:
+        operate.set_paused(load_settings(), dag_id, paused)
+    except NotFound as exc:
+        raise fail_usage(str(exc)) from None
+    console().print(f"{dag_id} {'paused' if paused else 'unpaused'}")
+
+
+def pause(dag_id: str) -> None:
+    """Stop creating and starting runs of this DAG (running runs finish)."""
+    _pause(dag_id, True)
+
+
+def unpause(dag_id: str) -> None:
+    """Resume scheduling this DAG."""
+    _pause(dag_id, False)
+
+
+def backfill(
+    dag_id: str,
+    start: Annotated[str, typer.Option("--start", help="First logical date (ISO).")],
+    end: Annotated[str, typer.Option("--end", help="Last logical date (ISO), inclusive.")],
+    rerun: Annotated[bool, typer.Option("--rerun", help="Also re-run dates that succeeded.")] = False,
+    wait: Annotated[bool, typer.Option(help="Drive the runs here until they finish.")] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Queue one run per interval in the range, then (by default) run them to completion."""
+    settings = load_settings()
+    try:
+        runs = operate.backfill(settings, dag_id, start, end, rerun=rerun)
+    except (NotFound, ValueError) as exc:
+        raise fail_usage(str(exc)) from None
+    if wait and runs:
+        from ..engine.executors import make_executor
+        from ..engine.scheduler import Scheduler
+
+        runner = make_executor("local")
+        try:
+            Scheduler(settings, runner, poll_s=0.2).run_until_idle(timeout_s=24 * 3600)
+        finally:
+            runner.shutdown()
+    if as_json:
+        emit_json([{"run_id": r.run_id, "logical_date": r.logical_date.isoformat()} for r in runs])
+        return
+    out = console()
+    out.print(f"{len(runs)} run(s) queued for {dag_id}")
+    for r in runs:
+        out.print(f"  {fmt_time(r.logical_date)}  {r.run_id}")
+
+
+def register(app: typer.Typer, dags_app: typer.Typer) -> None:
+    app.command("scheduler")(scheduler)
+    app.command("backfill")(backfill)
+    dags_app.command("trigger")(trigger)
+    dags_app.command("pause")(pause)
+    dags_app.command("unpause")(unpause)

@@ -1,0 +1,180 @@
+"""The scheduler service: keeps DAGs fresh, creates the runs that are due, claims queued runs
+and drives them all with one executor.
+
+Each pass is a few small steps (refresh, create, start, advance, collect); every state change
+is committed by the run's driver before it is acted on. A run is claimed with a conditional
+update (queued -> running), so two schedulers on one database never drive the same run. On
+start, runs left `running` by a scheduler that died are adopted and their in-flight tries
+reaped (failed, and retried if their policy allows).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+from ..authoring.dag import DAG
+from ..authoring.loader import LoadError, load_folder
+from ..config import Settings
+from ..schedules.timetable import due_runs
+from ..store import dags as dag_store
+from ..store import runs as run_store
+from ..store.db import open_engine
+from . import registry
+from .bus import Bus
+from .driver import RunDriver
+from .executors.base import Executor
+from .states import RunState
+
+log = logging.getLogger("legato.scheduler")
+SCHEDULED_TYPES = ("scheduled",)
+
+
+class Scheduler:
+    def __init__(self, settings: Settings, executor: Executor, *, bus: Bus | None = None,
+                 poll_s: float = 1.0) -> None:
+        self.settings = settings
+        self.engine = open_engine(settings.database_url)
+        self.executor = executor
+        self.bus = bus or Bus()
+        self.poll_s = poll_s
+        self.dags: dict[str, DAG] = {}
+        self.errors: list[LoadError] = []
+        self.drivers: dict[str, RunDriver] = {}
+        self._stamp: tuple[tuple[str, float], ...] | None = None
+
+    # -- DAG files ---------------------------------------------------------------------
+    def _folder_stamp(self) -> tuple[tuple[str, float], ...]:
+        folder = self.settings.dags_folder
+        if not folder.is_dir():
+            return ()
+        return tuple(sorted((str(p), p.stat().st_mtime) for p in folder.rglob("*.py")))
+
+    def refresh_dags(self) -> bool:
+        """Re-import the DAG folder if a file changed; a broken file is reported, not fatal."""
+        stamp = self._folder_stamp()
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        loaded = load_folder(self.settings.dags_folder) if stamp else None
+        self.dags = {d.dag_id: d for d in (loaded.dags if loaded else [])}
+        self.errors = loaded.errors if loaded else []
+        for error in self.errors:
+            log.error("DAG file failed to import: %s", error)
+        now = datetime.now(UTC)
+        with self.engine.begin() as conn:
+            for dag in self.dags.values():
+                registry.register(dag)
+                dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), now)
+        return True
+
+    # -- passes ------------------------------------------------------------------------
+    def create_due_runs(self, now: datetime) -> int:
+        from ..services.runs_create import create_run
+
+        created = 0
+        with self.engine.connect() as conn:
+            paused = dag_store.paused_ids(conn)
+            cursors = {d: run_store.last_logical_date(conn, d, SCHEDULED_TYPES)
+                       for d in self.dags if d not in paused}
+        for dag_id, last in cursors.items():
+            dag = self.dags[dag_id]
+            if dag.schedule is None or dag.start_date is None:
+                continue
+            for due in due_runs(dag.schedule, start_date=dag.start_date, end_date=dag.end_date,
+                                catchup=dag.catchup, last_logical_date=last, now=now):
+                create_run(self.engine, dag, due.logical_date, run_type="scheduled",
+                           interval=(due.data_interval_start, due.data_interval_end))
+                created += 1
+        return created
+
+    def start_queued_runs(self, now: datetime) -> int:
+        with self.engine.connect() as conn:
+            paused = dag_store.paused_ids(conn)
+            queued = run_store.runs_in_state(conn, RunState.QUEUED.value)
+        started = 0
+        for run in queued:
+            dag = self.dags.get(run.dag_id)
+            if dag is None or run.dag_id in paused:
+                continue
+            active = sum(1 for d in self.drivers.values() if d.run.dag_id == run.dag_id)
+            if active >= dag.max_active_runs:
+                continue
+            with self.engine.begin() as conn:
+                if not run_store.claim_run(conn, run.run_id, now):
+                    continue              # another scheduler took it
+            self._drive(dag, run)
+            started += 1
+        return started
+
+    def adopt_running_runs(self) -> int:
+        """Runs left `running` by a scheduler that stopped: drive them, reaping lost tries."""
+        with self.engine.connect() as conn:
+            running = run_store.runs_in_state(conn, RunState.RUNNING.value)
+        adopted = 0
+        for run in running:
+            dag = self.dags.get(run.dag_id)
+            if dag is None or run.run_id in self.drivers:
+                continue
+            driver = self._drive(dag, run)
+            if driver.reap_lost():
+                log.warning("run %s: reaped tries lost when the scheduler stopped", run.run_id)
+            adopted += 1
+        return adopted
+
+    def _drive(self, dag: DAG, run: run_store.RunRow) -> RunDriver:
+        driver = RunDriver(spec=dag.spec(), run=run, engine=self.engine, executor=self.executor,
+                           bus=self.bus, home=self.settings.home,
+                           database_url=self.settings.database_url)
+        driver.load()
+        self.drivers[run.run_id] = driver
+        return driver
+
+    def advance_runs(self, now: datetime) -> None:
+        for run_id, driver in list(self.drivers.items()):
+            if driver.advance(now) is not None:
+                del self.drivers[run_id]
+
+    def collect(self, now: datetime) -> None:
+        waits = [self.poll_s] + [d.wait_s(now) for d in self.drivers.values()]
+        by_run: dict[str, list] = {}
+        for event in self.executor.events(max(0.0, min(waits))):
+            by_run.setdefault(event.run_id, []).append(event)
+        for run_id, driver in self.drivers.items():
+            driver.apply(by_run.get(run_id, []))
+
+    # -- the loop ------------------------------------------------------------------------
+    def tick(self) -> None:
+        now = datetime.now(UTC)
+        self.refresh_dags()
+        self.create_due_runs(now)
+        self.start_queued_runs(now)
+        self.advance_runs(now)
+        self.collect(now)
+
+    def start(self) -> None:
+        self.refresh_dags()
+        self.adopt_running_runs()
+
+    def serve(self, stop: threading.Event) -> None:
+        self.start()
+        while not stop.is_set():
+            self.tick()
+
+    def run_until_idle(self, timeout_s: float = 60.0) -> None:
+        """Tick until nothing is queued or running (tests, `legato backfill`)."""
+        import time
+
+        self.start()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.tick()
+            with self.engine.connect() as conn:
+                queued = run_store.runs_in_state(conn, RunState.QUEUED.value)
+                paused = dag_store.paused_ids(conn)
+            startable = [r for r in queued if r.dag_id in self.dags and r.dag_id not in paused]
+            if not self.drivers and not startable:
+                return
+        raise TimeoutError(f"runs still active after {timeout_s}s: {sorted(self.drivers)}")
+

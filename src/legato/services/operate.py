@@ -1,0 +1,74 @@
+"""Operator use cases: trigger a run, pause and unpause a DAG, backfill a range of dates.
+
+They only write the store; a running scheduler (or `legato backfill` itself) drives the runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from ..authoring.dag import DAG, parse_datetime
+from ..config import Settings
+from ..schedules.intervals import next_fire
+from ..schedules.timetable import intervals_between
+from ..services.queries import NotFound, discover_dags
+from ..store import dags as dag_store
+from ..store import runs as run_store
+from ..store.db import open_engine
+from .runs_create import create_run
+
+
+def find_dag(settings: Settings, dag_id: str) -> DAG:
+    loaded = discover_dags(settings)
+    for dag in loaded.dags:
+        if dag.dag_id == dag_id:
+            return dag
+    known = ", ".join(sorted(d.dag_id for d in loaded.dags)) or "none"
+    raise NotFound(f"no DAG {dag_id!r} in {settings.dags_folder} (found: {known})")
+
+
+def trigger(settings: Settings, dag_id: str, logical_date: datetime | str | None = None,
+            params: Mapping[str, Any] | None = None) -> run_store.RunRow:
+    """Queue a manual run; the scheduler starts it (respecting max_active_runs and pause)."""
+    dag = find_dag(settings, dag_id)
+    when = (parse_datetime(logical_date, what="logical_date") if logical_date
+            else datetime.now().astimezone())
+    return create_run(open_engine(settings.database_url), dag, when, params=params)
+
+
+def set_paused(settings: Settings, dag_id: str, paused: bool) -> None:
+    engine = open_engine(settings.database_url)
+    with engine.begin() as conn:
+        if dag_store.set_paused(conn, dag_id, paused):
+            return
+    dag = find_dag(settings, dag_id)           # known on disk but never stored yet
+    create_stub = datetime.now().astimezone()
+    with engine.begin() as conn:
+        dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), create_stub)
+        dag_store.set_paused(conn, dag_id, paused)
+
+
+def backfill(settings: Settings, dag_id: str, start: datetime | str, end: datetime | str, *,
+             rerun: bool = False) -> list[run_store.RunRow]:
+    """Queue one run per data interval in [start, end]; dates with a successful run are left
+    alone unless `rerun` (so repeating a backfill does nothing twice)."""
+    dag = find_dag(settings, dag_id)
+    if dag.schedule is None:
+        raise ValueError(f"DAG {dag_id!r} has no schedule, so no intervals to backfill")
+    first = parse_datetime(start, what="--start")
+    last = parse_datetime(end, what="--end")
+    if last < first:
+        raise ValueError("--end is before --start")
+    engine = open_engine(settings.database_url)
+    with engine.connect() as conn:
+        done = run_store.successful_logical_dates(conn, dag_id)
+    created = []
+    horizon = next_fire(dag.schedule, last) or last
+    for due in intervals_between(dag.schedule, first, horizon):
+        if due.logical_date > last or (due.logical_date in done and not rerun):
+            continue
+        created.append(create_run(engine, dag, due.logical_date, run_type="backfill",
+                                  interval=(due.data_interval_start, due.data_interval_end)))
+    return created
