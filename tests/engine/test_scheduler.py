@@ -141,3 +141,29 @@ def test_adopts_a_run_left_running_and_reaps_its_lost_try(dags_folder: Path,
         tries = [(t.try_number, t.state, t.error_type)
                  for t in __import__("legato.store.tries", fromlist=["x"]).tries_of(conn, run.run_id)]
     assert tries == [(1, "failed", "TryLost"), (2, "success", None)]
+
+
+def test_sla_misses_are_recorded_once_and_published(dags_folder: Path,
+                                                    scheduler: Scheduler) -> None:
+    from legato.engine.bus import SlaMissed
+    from legato.store import sla as sla_store
+
+    write_dag(dags_folder, "late", days_ago=2)
+    write_dag(dags_folder, "relaxed", days_ago=2)
+    for name, sla in (("late", "timedelta(hours=1)"), ("relaxed", "timedelta(days=30)")):
+        path = dags_folder / f"{name}.py"
+        path.write_text(path.read_text().replace(
+            "max_active_runs=16)", f"max_active_runs=16, sla={sla})").replace(
+            "from legato import DAG", "from datetime import timedelta\nfrom legato import DAG"))
+    seen: list[SlaMissed] = []
+    scheduler.bus.subscribe(SlaMissed, seen.append)
+    scheduler.run_until_idle(timeout_s=30)
+    scheduler.check_slas(datetime.now(UTC))
+    assert sorted(e.dag_id for e in seen) == ["late", "late"]
+    assert all(e.deadline < e.at for e in seen)
+    with open_engine(load_settings().database_url).connect() as conn:
+        rows = sla_store.misses(conn)
+    assert sorted(r.dag_id for r in rows) == ["late", "late"]
+    runs = {r.run_id: r for r in _runs("late")}
+    for r in rows:
+        assert r.deadline == runs[r.run_id].data_interval_end + timedelta(hours=1)

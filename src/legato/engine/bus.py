@@ -35,6 +35,14 @@ class RunFinished:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SlaMissed:
+    dag_id: str
+    run_id: str
+    deadline: datetime           # data interval end + the DAG's sla
+    at: datetime
+
+
 class Bus:
     def __init__(self) -> None:
         self._subs: dict[type, list[Callable[[Any], None]]] = defaultdict(list)

@@ -20,9 +20,10 @@ from ..config import Settings
 from ..schedules.timetable import due_runs
 from ..store import dags as dag_store
 from ..store import runs as run_store
+from ..store import sla as sla_store
 from ..store.db import open_engine
 from . import registry
-from .bus import Bus
+from .bus import Bus, SlaMissed
 from .driver import RunDriver
 from .executors.base import Executor
 from .states import RunState
@@ -43,6 +44,7 @@ class Scheduler:
         self.errors: list[LoadError] = []
         self.drivers: dict[str, RunDriver] = {}
         self._stamp: tuple[tuple[str, float], ...] | None = None
+        self._pending_events: list[SlaMissed] = []
 
     # -- DAG files ---------------------------------------------------------------------
     def _folder_stamp(self) -> tuple[tuple[str, float], ...]:
@@ -123,6 +125,25 @@ class Scheduler:
             adopted += 1
         return adopted
 
+    def check_slas(self, now: datetime) -> int:
+        """Record (once) and publish every run not finished by data interval end + sla."""
+        missed = 0
+        for dag in self.dags.values():
+            if dag.sla is None:
+                continue
+            with self.engine.begin() as conn:
+                for row in sla_store.candidates(conn, dag.dag_id, now - dag.sla):
+                    deadline = row.data_interval_end + dag.sla
+                    if row.end_date is not None and row.end_date <= deadline:
+                        continue
+                    sla_store.record(conn, row.run_id, dag.dag_id, deadline, now)
+                    missed += 1
+                    self._pending_events.append(SlaMissed(dag.dag_id, row.run_id, deadline, now))
+        for event in self._pending_events:              # published after the commit
+            self.bus.publish(event)
+        self._pending_events.clear()
+        return missed
+
     def _drive(self, dag: DAG, run: run_store.RunRow) -> RunDriver:
         driver = RunDriver(spec=dag.spec(), run=run, engine=self.engine, executor=self.executor,
                            bus=self.bus, home=self.settings.home,
@@ -151,6 +172,7 @@ class Scheduler:
         self.create_due_runs(now)
         self.start_queued_runs(now)
         self.advance_runs(now)
+        self.check_slas(now)
         self.collect(now)
 
     def start(self) -> None:

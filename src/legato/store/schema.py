@@ -101,3 +101,11 @@ xcom = sa.Table(
     sa.Column("path", sa.Text, nullable=True),         # relative to $LEGATO_HOME/results
     sa.Column("size", sa.Integer, nullable=False),
 )
+
+sla_misses = sa.Table(
+    "sla_misses", metadata,
+    sa.Column("run_id", sa.String(250), primary_key=True),
+    sa.Column("dag_id", sa.String(250), nullable=False),
+    sa.Column("deadline", UtcDateTime, nullable=False),
+    sa.Column("detected_at", UtcDateTime, nullable=False),
+)
