@@ -82,8 +82,10 @@ def load_file(path: str | Path) -> LoadResult:
 def load_folder(folder: str | Path) -> LoadResult:
     """Every `*.py` file under `folder` (recursively, skipping `_`-prefixed names)."""
     result = LoadResult()
-    for path in sorted(Path(folder).rglob("*.py")):
-        if path.name.startswith("_") or any(p.startswith(".") for p in path.parts):
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*.py")):
+        inside = path.relative_to(folder).parts         # a hidden parent of the folder is fine
+        if path.name.startswith("_") or any(p.startswith(".") for p in inside):
             continue
         one = load_file(path)
         result.dags.extend(one.dags)

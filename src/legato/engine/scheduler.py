@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 
 from ..authoring.dag import DAG
@@ -30,6 +31,7 @@ from .states import RunState
 
 log = logging.getLogger("legato.scheduler")
 SCHEDULED_TYPES = ("scheduled",)
+HOUSEKEEPING_S = 0.2
 
 
 class Scheduler:
@@ -45,6 +47,7 @@ class Scheduler:
         self.drivers: dict[str, RunDriver] = {}
         self._stamp: tuple[tuple[str, float], ...] | None = None
         self._pending_events: list[SlaMissed] = []
+        self._next_housekeeping = 0.0
 
     # -- DAG files ---------------------------------------------------------------------
     def _folder_stamp(self) -> tuple[tuple[str, float], ...]:
@@ -167,15 +170,22 @@ class Scheduler:
 
     # -- the loop ------------------------------------------------------------------------
     def tick(self) -> None:
+        """One pass. The store-wide passes (files, due runs, queued runs, SLAs) run at most
+        every HOUSEKEEPING_S; driving active runs happens on every pass, so a hop from one
+        task to the next never waits for a scan of the DAG folder."""
         now = datetime.now(UTC)
-        self.refresh_dags()
-        self.create_due_runs(now)
-        self.start_queued_runs(now)
+        mono = time.monotonic()
+        if mono >= self._next_housekeeping:
+            self._next_housekeeping = mono + HOUSEKEEPING_S
+            self.refresh_dags()
+            self.create_due_runs(now)
+            self.start_queued_runs(now)
+            self.check_slas(now)
         self.advance_runs(now)
-        self.check_slas(now)
         self.collect(now)
 
     def start(self) -> None:
+        self._next_housekeeping = 0.0
         self.refresh_dags()
         self.adopt_running_runs()
 
@@ -186,8 +196,6 @@ class Scheduler:
 
     def run_until_idle(self, timeout_s: float = 60.0) -> None:
         """Tick until nothing is queued or running (tests, `legato backfill`)."""
-        import time
-
         self.start()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
