@@ -159,6 +159,7 @@ class Scheduler:
         for run_id, driver in list(self.drivers.items()):
             if driver.advance(now) is not None:
                 del self.drivers[run_id]
+                self._next_housekeeping = 0.0      # a slot is free: start the next run now
 
     def collect(self, now: datetime) -> None:
         waits = [self.poll_s] + [d.wait_s(now) for d in self.drivers.values()]
