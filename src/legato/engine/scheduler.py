@@ -27,6 +27,7 @@ from . import registry
 from .bus import Bus, SlaMissed
 from .driver import RunDriver
 from .executors.base import Executor
+from .runs_create import create_run
 from .states import RunState
 
 log = logging.getLogger("legato.scheduler")
@@ -76,8 +77,6 @@ class Scheduler:
 
     # -- passes ------------------------------------------------------------------------
     def create_due_runs(self, now: datetime) -> int:
-        from ..services.runs_create import create_run
-
         created = 0
         with self.engine.connect() as conn:
             paused = dag_store.paused_ids(conn)

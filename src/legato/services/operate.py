@@ -11,13 +11,13 @@ from typing import Any
 
 from ..authoring.dag import DAG, parse_datetime
 from ..config import Settings
+from ..engine.runs_create import create_run
 from ..schedules.intervals import next_fire
 from ..schedules.timetable import intervals_between
 from ..services.queries import NotFound, discover_dags
 from ..store import dags as dag_store
 from ..store import runs as run_store
 from ..store.db import open_engine
-from .runs_create import create_run
 
 
 def find_dag(settings: Settings, dag_id: str) -> DAG:

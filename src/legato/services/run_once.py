@@ -20,10 +20,10 @@ from ..engine.bus import Bus, RunFinished, TaskFinished
 from ..engine.driver import RunDriver
 from ..engine.executors import make_executor
 from ..engine.result import RunResult
+from ..engine.runs_create import create_run
 from ..engine.states import RunState
 from ..store.db import open_engine
 from .run_results import load_run_result
-from .runs_create import create_run
 
 
 def new_run_id(run_type: str, logical_date: datetime) -> str:

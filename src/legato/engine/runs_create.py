@@ -14,12 +14,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..authoring.dag import DAG
-from ..engine.planner import initial_instances
-from ..engine.states import RunState
 from ..schedules.intervals import data_interval
 from ..store import dags as dag_store
 from ..store import runs as run_store
 from ..store import tries as try_store
+from .planner import initial_instances
+from .states import RunState
 
 
 def new_run_id(run_type: str, logical_date: datetime) -> str:
