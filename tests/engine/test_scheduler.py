@@ -167,3 +167,22 @@ def test_sla_misses_are_recorded_once_and_published(dags_folder: Path,
     runs = {r.run_id: r for r in _runs("late")}
     for r in rows:
         assert r.deadline == runs[r.run_id].data_interval_end + timedelta(hours=1)
+
+
+def test_timezone_of_start_date_drives_the_cron(dags_folder: Path, scheduler: Scheduler) -> None:
+    start = (datetime.now(UTC) - 3 * DAY).date().isoformat()
+    (dags_folder / "ams.py").write_text(textwrap.dedent(f"""
+        from datetime import datetime
+        from zoneinfo import ZoneInfo
+        from legato import DAG
+        from legato.tasks import EmptyTask
+        AMS = ZoneInfo("Europe/Amsterdam")
+        with DAG("ams", schedule="0 2 * * *", catchup=True,
+                 start_date=datetime.fromisoformat({start!r}).replace(tzinfo=AMS)) as dag:
+            EmptyTask("t")
+    """))
+    scheduler.run_until_idle(timeout_s=30)
+    from zoneinfo import ZoneInfo
+
+    local = [r.logical_date.astimezone(ZoneInfo("Europe/Amsterdam")) for r in _runs("ams")]
+    assert len(local) >= 2 and all((d.hour, d.minute) == (2, 0) for d in local)

@@ -86,8 +86,9 @@ class Scheduler:
             dag = self.dags[dag_id]
             if dag.schedule is None or dag.start_date is None:
                 continue
+            tz = getattr(dag.start_date.tzinfo, "key", "UTC")   # a ZoneInfo start_date sets it
             for due in due_runs(dag.schedule, start_date=dag.start_date, end_date=dag.end_date,
-                                catchup=dag.catchup, last_logical_date=last, now=now):
+                                catchup=dag.catchup, last_logical_date=last, now=now, tz=tz):
                 create_run(self.engine, dag, due.logical_date, run_type="scheduled",
                            interval=(due.data_interval_start, due.data_interval_end))
                 created += 1
