@@ -77,6 +77,8 @@ class RunDriver:
         self.in_flight: dict[TIKey, _InFlight] = {}
         self.to_submit: list[TIKey] = []
         self.candidates: set[str] = set(spec.order)
+        self.first_poke: dict[TIKey, float] = {}   # sensors: kept across reschedules
+        self.to_defer: list[tuple[TryFinished, float | None]] = []
 
     # -- state --------------------------------------------------------------------------
     def load(self) -> None:
@@ -92,10 +94,11 @@ class RunDriver:
                 self.due[key] = r.next_try_at
 
     def reap_lost(self) -> int:
-        """After a restart: tries the store shows queued or running have no worker any more.
-        Each is recorded as a failed try (retried if its policy allows); returns how many."""
+        """After a restart: tries the store shows queued, running or deferred have no worker
+        (or trigger) any more. Each is recorded as a failed try (retried if its policy
+        allows); returns how many."""
         lost = [k for k, i in self.info.items()
-                if i.state in (TaskState.QUEUED, TaskState.RUNNING)]
+                if i.state in (TaskState.QUEUED, TaskState.RUNNING, TaskState.DEFERRED)]
         for key in lost:
             inst = self.info[key]
             started = (inst.start or datetime.now(UTC)).timestamp()
@@ -168,6 +171,7 @@ class RunDriver:
             data_interval_end=self.run.data_interval_end.isoformat(),
             params=self.run.params, event=self.run.event, timeout_s=t.timeout_s,
             home=str(self.home), database_url=self.database_url,
+            first_poke=self.first_poke.get(key),
         )
 
     def _submit_pending(self) -> None:
@@ -186,12 +190,41 @@ class RunDriver:
             flight.deadline = None if timeout is None else time.monotonic() + timeout
             self._set(event.key, TaskState.RUNNING, start=_utc(event.at))
             return
+        if event.state == "deferred":
+            self._defer(event, flight)
+            return
         del self.in_flight[event.key]
         self._finish(event)
+
+    def _defer(self, ev: TryFinished, flight: _InFlight) -> None:
+        """The sensor left its worker: the try stays in flight (no execution deadline) while
+        the triggerer waits; its outcome comes back through the executor's event stream."""
+        flight.deadline = None
+        flight.cancelled_at = None
+        self._set(ev.key, TaskState.DEFERRED, start=_utc(ev.start))
+        first = ev.first_poke if ev.first_poke is not None else ev.start
+        deadline = None if ev.sensor_timeout_s is None else first + ev.sensor_timeout_s
+        self.to_defer.append((ev, deadline))
+
+    def _defer_pending(self) -> None:
+        """Hand the deferred tries to the triggerer, once their state is committed."""
+        if not self.to_defer:
+            return
+        from .triggerer import get_triggerer
+
+        pending, self.to_defer = self.to_defer, []
+        triggerer = get_triggerer()
+        for ev, deadline in pending:
+            triggerer.add(self.run.run_id, ev.key, ev.try_number, ev.trigger, deadline,
+                          ev.soft_fail, self.executor.post, start=ev.start, log_path=ev.log_path)
 
     def _finish(self, ev: TryFinished) -> None:
         key, task = ev.key, self.spec.tasks[ev.task_id]
         start, end = _utc(ev.start), _utc(ev.end)
+        if ev.state == "rescheduled":
+            self._reschedule(ev)
+            return
+        self.first_poke.pop(key, None)
         self.batch.tries[(ev.task_id, ev.map_index, ev.try_number)] = try_store.TryRow(
             self.run.run_id, ev.task_id, ev.map_index, ev.try_number, ev.state, start, end,
             ev.error, ev.error_type, ev.log_path)
@@ -212,6 +245,19 @@ class RunDriver:
         self._set(key, state, start=start, end=end, error=ev.error, error_type=ev.error_type)
         self._downstream_of(ev.task_id)
         self._publish_task(ev, state.value, end)
+
+    def _reschedule(self, ev: TryFinished) -> None:
+        """A sensor poked and will poke again: the try number is not consumed (no task_tries
+        row; the next queue reuses the number) and its first poke is kept for its timeout."""
+        key = ev.key
+        if ev.first_poke is not None:
+            self.first_poke.setdefault(key, ev.first_poke)
+        when = _utc(ev.reschedule_at if ev.reschedule_at is not None else ev.end)
+        self.info[key].try_number -= 1
+        self.due[key] = when
+        start = self.info[key].start or _utc(ev.start)
+        self._set(key, TaskState.UP_FOR_RETRY, start=start, next_try_at=when, error=None,
+                  error_type=None)
 
     def _record_success(self, ev: TryFinished) -> None:
         rid = self.run.run_id
@@ -292,6 +338,7 @@ class RunDriver:
             self._fail_stuck(now)
         self.batch.flush(self.engine)
         self._submit_pending()
+        self._defer_pending()
         return None
 
     def apply(self, events: list[TryStarted | TryFinished]) -> None:

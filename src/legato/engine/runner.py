@@ -21,6 +21,7 @@ from ..authoring.context import Context
 from ..authoring.errors import Fail, Skip
 from ..authoring.task import Task
 from ..authoring.templating import render, template_variables
+from ..sensors.signals import Defer, Reschedule
 from ..store import results as result_store
 from ..store import xcom as xcom_store
 from ..store.db import open_engine
@@ -73,13 +74,15 @@ def _parse(ts: str) -> datetime:
 
 def _build_context(req: TryRequest, task: Task, xcom: _XCom) -> Context:
     deadline = None if req.timeout_s is None else time.monotonic() + req.timeout_s
-    return Context(
+    ctx = Context(
         dag=task.dag, task=task, run_id=req.run_id, logical_date=_parse(req.logical_date),
         data_interval_start=_parse(req.data_interval_start),
         data_interval_end=_parse(req.data_interval_end), try_number=req.try_number,
         map_index=req.map_index, params=dict(req.params), event=req.event, log=task_logger,
         xcom=xcom, deadline=deadline,
     )
+    ctx.sensor_first_poke = req.first_poke  # type: ignore[attr-defined]  # read by sensors
+    return ctx
 
 
 def _rendered(task: Task, ctx: Context) -> Task:
@@ -151,11 +154,23 @@ def _execute(task: Task, ctx: Context, req: TryRequest, results_dir: Path,
 
 def _outcome_of(exc: BaseException) -> tuple[str, bool]:
     """(state, retryable) for an exception raised by a try."""
+    if isinstance(exc, Reschedule):
+        return "rescheduled", False
+    if isinstance(exc, Defer):
+        return "deferred", False
     if isinstance(exc, Skip):
         return "skipped", False
     if isinstance(exc, (Fail, result_store.ResultNotSerializable)):
         return "failed", False
     return "failed", True
+
+
+def _parked(exc: Reschedule | Defer) -> dict[str, Any]:
+    """The TryFinished fields of a sensor that left its worker to wait."""
+    if isinstance(exc, Reschedule):
+        return {"reschedule_at": exc.at, "first_poke": exc.first_poke}
+    return {"trigger": exc.trigger, "first_poke": exc.first_poke,
+            "sensor_timeout_s": exc.timeout_s, "soft_fail": exc.soft_fail}
 
 
 def run_try(req: TryRequest,
@@ -174,6 +189,7 @@ def run_try(req: TryRequest,
     set_current(log)
     fields: dict[str, Any] = {}
     state, error, error_type, retryable = "success", None, None, True
+    parked: dict[str, Any] = {}
     ctx: Context | None = None
     try:
         dag = get_dag(req.dag_id, req.fileloc)
@@ -181,6 +197,10 @@ def run_try(req: TryRequest,
         xcom = _XCom(req, dag, home / "results")
         ctx = _build_context(req, task, xcom)
         fields = _execute(task, ctx, req, home / "results", xcom)
+    except (Reschedule, Defer) as exc:
+        state, retryable = _outcome_of(exc)
+        parked = _parked(exc)
+        log.line("INFO", str(exc))
     except BaseException as exc:  # noqa: BLE001 - everything a task raises is its outcome
         state, retryable = _outcome_of(exc)
         error, error_type = str(exc) or type(exc).__name__, type(exc).__name__
@@ -205,6 +225,7 @@ def run_try(req: TryRequest,
         try_number=req.try_number, state=state, start=start, end=end, error=error,
         error_type=error_type, retryable=retryable, result=fields.get("result"),
         pushed=fields.get("pushed", ()), follow=fields.get("follow"), log_path=str(path),
+        **parked,
     )
     log_write_started()
     try:

@@ -33,6 +33,7 @@ class TryRequest:
     timeout_s: float | None
     home: str
     database_url: str
+    first_poke: float | None = None   # a sensor's first poke (epoch s), kept across reschedules
 
     @property
     def key(self) -> TIKey:
@@ -58,7 +59,7 @@ class TryFinished:
     task_id: str
     map_index: int
     try_number: int
-    state: str                   # "success" | "failed" | "skipped"
+    state: str                   # "success" | "failed" | "skipped" | "rescheduled" | "deferred"
     start: float
     end: float
     error: str | None = None
@@ -68,6 +69,11 @@ class TryFinished:
     pushed: tuple[tuple[str, StoredValue], ...] = ()
     follow: tuple[str, ...] | None = None      # a branch's chosen downstream tasks
     log_path: str | None = None
+    reschedule_at: float | None = None         # "rescheduled": poke again at (epoch s)
+    trigger: Any = None                        # "deferred": what the triggerer waits on
+    first_poke: float | None = None            # a sensor's first poke (epoch s)
+    sensor_timeout_s: float | None = None      # "deferred": give up this long after first_poke
+    soft_fail: bool = False                    # "deferred": a timeout skips rather than fails
 
     @property
     def key(self) -> TIKey:
@@ -88,6 +94,11 @@ class Executor(Protocol):
 
     def cancel(self, run_id: str, key: TIKey) -> None:
         """Ask a running try to stop (its execution_timeout passed); best effort."""
+        ...
+
+    def post(self, event: TryEvent) -> None:
+        """Inject an event into this executor's stream (a triggerer reporting a deferred try's
+        outcome); thread-safe, returned by a later `events` call."""
         ...
 
     def shutdown(self) -> None: ...

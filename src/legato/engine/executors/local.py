@@ -71,6 +71,10 @@ class LocalExecutor:
         else:
             self._pool.submit(_run_in_process, request)
 
+    def post(self, event: TryEvent) -> None:
+        """Inject an event (a triggerer finishing a deferred try); safe from any thread."""
+        self._queue.put(event)
+
     def events(self, timeout: float) -> list[TryEvent]:
         try:
             out = [self._queue.get(timeout=max(timeout, 0.0))]

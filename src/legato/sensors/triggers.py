@@ -1,0 +1,45 @@
+"""Triggers: plain, picklable descriptions of what a deferred sensor waits for. The triggerer
+awaits `wait()`, which polls every `poke_interval` seconds on the triggerer's one event loop
+and returns True once the condition holds (the triggerer applies the timeout)."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FileTrigger:
+    pattern: str
+    poke_interval: float = 60.0
+
+    def check(self) -> bool:
+        return bool(glob.glob(self.pattern, recursive=True))
+
+    async def wait(self) -> bool:
+        while not self.check():
+            await asyncio.sleep(self.poke_interval)
+        return True
+
+
+@dataclass(frozen=True)
+class HttpTrigger:
+    url: str
+    method: str = "GET"
+    expected_status: int = 200
+    poke_interval: float = 60.0
+    request_timeout: float = 30.0
+
+    async def wait(self) -> bool:
+        import httpx
+
+        async with httpx.AsyncClient(timeout=self.request_timeout) as client:
+            while True:
+                try:
+                    response = await client.request(self.method, self.url)
+                    if response.status_code == self.expected_status:
+                        return True
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(self.poke_interval)
