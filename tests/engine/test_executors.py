@@ -28,3 +28,26 @@ def test_process_executor_runs_tasks_in_child_processes(tmp_path: Path) -> None:
     assert result.state == "success"
     first, second = result["pair"].result
     assert first != os.getpid() and second != os.getpid()
+
+
+def test_a_dead_worker_process_is_reported_lost_and_retried(tmp_path: Path) -> None:
+    marker = tmp_path / "died-once"
+    dag_file = tmp_path / "dies.py"
+    dag_file.write_text(textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        from legato import DAG, task
+        MARKER = Path({str(marker)!r})
+        with DAG("dies", default_args={{"retries": 1, "retry_delay": 0}}) as dag:
+            @task
+            def crash_once():
+                if not MARKER.exists():
+                    MARKER.write_text("x")
+                    os._exit(9)          # the worker process vanishes mid-try
+                return "second try"
+            crash_once()
+    """))
+    dag = load_file(dag_file).dags[0]
+    result = dag.run(executor="local:process", max_workers=1)
+    assert result.state == "success"
+    assert result["crash_once"].tries == 2 and result["crash_once"].result == "second try"

@@ -14,13 +14,15 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from concurrent.futures import Executor as _PoolExecutor
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture, uninstall_capture, wait_for_log_writes
-from .base import TIKey, TryEvent, TryRequest
+from .base import TIKey, TryEvent, TryFinished, TryRequest
 
 DEFAULT_WORKERS = 32
 _events_q: Any = None
@@ -47,13 +49,33 @@ class LocalExecutor:
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="legato-worker")
             install_capture()
         else:
-            ctx = multiprocessing.get_context("spawn")
-            self._queue = ctx.Queue()
-            self._pool = ProcessPoolExecutor(workers, mp_context=ctx, initializer=_process_init,
-                                             initargs=(self._queue,))
+            self._ctx = multiprocessing.get_context("spawn")
+            self._queue = self._ctx.Queue()
+            self._workers = workers
+            self._pool = self._new_process_pool()
         self._threads: dict[tuple[str, TIKey], int] = {}
         self._lock = threading.Lock()
         self._closed = False
+
+    def _new_process_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(self._workers, mp_context=self._ctx,
+                                   initializer=_process_init, initargs=(self._queue,))
+
+    def _report_if_lost(self, future: Future[None], request: TryRequest,
+                        pool: ProcessPoolExecutor) -> None:
+        """A worker process that died (killed, segfault, os._exit) takes its try with it:
+        report the try as lost so the scheduler retries it, and replace a broken pool."""
+        if future.cancelled() or future.exception() is None:
+            return
+        exc = future.exception()
+        now = time.time()
+        self._queue.put(TryFinished(
+            request.run_id, request.task_id, request.map_index, request.try_number, "failed",
+            start=now, end=now, error=f"the worker process died: {exc!r}", error_type="TryLost"))
+        if isinstance(exc, BrokenProcessPool):
+            with self._lock:
+                if self._pool is pool and not self._closed:
+                    self._pool = self._new_process_pool()
 
     def _run_in_thread(self, request: TryRequest) -> None:
         slot = (request.run_id, request.key)
@@ -69,7 +91,10 @@ class LocalExecutor:
         if self.mode == "thread":
             self._pool.submit(self._run_in_thread, request)
         else:
-            self._pool.submit(_run_in_process, request)
+            with self._lock:
+                pool = self._pool
+            future = pool.submit(_run_in_process, request)
+            future.add_done_callback(lambda f, r=request, p=pool: self._report_if_lost(f, r, p))
 
     def post(self, event: TryEvent) -> None:
         """Inject an event (a triggerer finishing a deferred try); safe from any thread."""
