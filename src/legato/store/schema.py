@@ -109,3 +109,13 @@ sla_misses = sa.Table(
     sa.Column("deadline", UtcDateTime, nullable=False),
     sa.Column("detected_at", UtcDateTime, nullable=False),
 )
+
+api_tokens = sa.Table(
+    "api_tokens", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(250), nullable=True),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False),   # sha256 hex; the token is never kept
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
+)
