@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from ..services import operate
 from ..services.queries import NotFound
 from .output import console, emit_json, fail_usage, fmt_time
 from .run_cmd import parse_params
@@ -45,6 +44,8 @@ def trigger(
     as_json: JsonOpt = False,
 ) -> None:
     """Queue a manual run for the scheduler to start."""
+    from ..services import operate
+
     try:
         run = operate.trigger(load_settings(), dag_id, date, parse_params(param or []))
     except (NotFound, ValueError) as exc:
@@ -57,6 +58,8 @@ def trigger(
 
 
 def _pause(dag_id: str, paused: bool) -> None:
+    from ..services import operate
+
     try:
         operate.set_paused(load_settings(), dag_id, paused)
     except NotFound as exc:
@@ -84,6 +87,8 @@ def backfill(
 ) -> None:
     """Queue one run per interval in the range, then (by default) run them to completion."""
     settings = load_settings()
+    from ..services import operate
+
     try:
         runs = operate.backfill(settings, dag_id, start, end, rerun=rerun)
     except (NotFound, ValueError) as exc:
