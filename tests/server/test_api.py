@@ -1,11 +1,14 @@
-"""The HTTP API against a real uvicorn server on a free loopback port, through httpx."""
+"""The HTTP API against a real uvicorn server on a free loopback port, through httpx.
+
+Includes SPEC section 8: the per-client rate limit and the audit log.
+"""
 
 from __future__ import annotations
 
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from legato.authoring.loader import load_folder  # noqa: E402
 from legato.config import load_settings  # noqa: E402
 from legato.security import create_token  # noqa: E402
 from legato.server.app import PREFIX, create_app  # noqa: E402
+from legato.server.ratelimit import RateLimit, SlidingWindowLimiter, parse_rate_limit  # noqa: E402
 
 DAG_SOURCE = (
     "from legato import DAG, task\n"
@@ -44,29 +48,43 @@ class Live:
 
 
 @pytest.fixture
-def live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Live]:
+def start_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Live]]:
+    """Starts a server (once per test), optionally with a `rate_limit` ("N/SECONDS")."""
     dags = tmp_path / "dags"
     dags.mkdir()
     (dags / "api_demo.py").write_text(DAG_SOURCE)
     monkeypatch.setenv("LEGATO_DAGS", str(dags))
-    settings = load_settings()
-    tokens = {role: create_token(settings, role, f"test-{role}")[0]
-              for role in ("viewer", "operator", "admin")}
-    app = create_app(settings)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
+    monkeypatch.delenv("LEGATO_RATE_LIMIT", raising=False)
+    running: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(rate_limit: str | None = None) -> Live:
+        settings = load_settings()
+        tokens = {role: create_token(settings, role, f"test-{role}")[0]
+                  for role in ("viewer", "operator", "admin")}
+        app = create_app(settings, rate_limit=rate_limit)
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+                                               lifespan="off"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert server.started, "uvicorn did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        return Live(f"http://127.0.0.1:{port}", app, tokens, dags)
+
     try:
-        yield Live(f"http://127.0.0.1:{port}", app, tokens, dags)
+        yield start
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        for server, thread in running:
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+@pytest.fixture
+def live(start_live: Callable[..., Live]) -> Live:
+    return start_live()
 
 
 def test_health_needs_no_token(live: Live) -> None:
@@ -90,7 +108,7 @@ def test_every_route_but_health_needs_a_token(live: Live) -> None:
                     assert r.status_code == 401, (method, url, r.status_code)
                     assert "detail" in r.json()
                     seen += 1
-    assert seen == 14                                       # 7 routes x (no token, bad token)
+    assert seen == 16                                       # 8 routes x (no token, bad token)
 
 
 def test_openapi_is_served(live: Live) -> None:
@@ -162,3 +180,106 @@ def test_log_route_returns_the_text_of_a_try(live: Live) -> None:
         assert "hello from the api test" in r.text
         assert c.get(f"/runs/{result.run_id}/tasks/say/logs", params={"try": 9}).status_code == 404
         assert c.get(f"/runs/{result.run_id}/tasks/nope/logs").status_code == 404
+
+
+def test_sixth_request_is_429_per_token_and_health_is_free(start_live: Callable[..., Live]) -> None:
+    server = start_live(rate_limit="5/60")
+    with server.client("viewer") as c:
+        for _ in range(5):
+            assert c.get("/runs").status_code == 200
+        r = c.get("/runs")
+        assert r.status_code == 429
+        assert isinstance(r.json()["detail"], str)
+        retry = r.headers["Retry-After"]
+        assert retry.isdigit() and 1 <= int(retry) <= 60
+        assert c.get("/health").status_code == 200          # never limited
+    with server.client("operator") as other:                # another token has its own budget
+        assert other.get("/runs").status_code == 200
+    with server.client() as anonymous:                      # no token: limited by IP, apart
+        for _ in range(3):
+            assert anonymous.get("/health").status_code == 200
+
+
+def test_unauthenticated_requests_are_limited_by_ip(start_live: Callable[..., Live]) -> None:
+    server = start_live(rate_limit="2/60")
+    with server.client() as c:
+        assert c.get("/runs").status_code == 401
+        assert c.get("/runs").status_code == 401
+        r = c.get("/runs")
+        assert r.status_code == 429 and "Retry-After" in r.headers
+    with server.client("viewer") as c:
+        assert c.get("/runs").status_code == 200
+
+
+def test_rate_limit_from_the_environment(monkeypatch: pytest.MonkeyPatch, legato_home: Path) -> None:
+    monkeypatch.setenv("LEGATO_RATE_LIMIT", "7/30")
+    assert create_app(load_settings()) is not None
+    monkeypatch.setenv("LEGATO_RATE_LIMIT", "lots")
+    with pytest.raises(ValueError, match="LEGATO_RATE_LIMIT"):
+        create_app(load_settings())
+
+
+def test_parse_and_sliding_window() -> None:
+    assert parse_rate_limit(None) == RateLimit(2000, 300.0)
+    assert parse_rate_limit(" 5 / 60 ") == RateLimit(5, 60.0)
+    for bad in ("0/60", "5/0", "5", "a/b"):
+        with pytest.raises(ValueError):
+            parse_rate_limit(bad)
+    now = [100.0]
+    limiter = SlidingWindowLimiter(RateLimit(2, 10), clock=lambda: now[0])
+    assert limiter.hit("a") is None
+    now[0] = 104.0
+    assert limiter.hit("a") is None
+    assert limiter.hit("a") == 6                            # the first hit leaves at t=110
+    assert limiter.hit("b") is None
+    now[0] = 110.5
+    assert limiter.hit("a") is None                         # a slot freed
+    assert limiter.hit("a") == 4
+
+
+def test_operator_actions_are_audited_and_only_admins_read(live: Live) -> None:
+    with live.client("operator") as c:
+        run_id = c.post("/dags/api_demo/runs", json={"params": {"x": 1}}).json()["run_id"]
+        assert c.post("/dags/api_demo/pause").status_code == 200
+        assert c.post("/dags/api_demo/unpause").status_code == 200
+        assert c.get("/audit").status_code == 403
+    with live.client("viewer") as c:
+        r = c.get("/audit")
+        assert r.status_code == 403 and "detail" in r.json()
+    with live.client("admin") as c:
+        rows = c.get("/audit").json()
+        assert [row["action"] for row in rows] == ["unpause", "pause", "trigger"]   # newest first
+        assert {row["actor"] for row in rows} == {"test-operator (operator)"}
+        assert {row["target"] for row in rows} == {"api_demo"}
+        assert rows[2]["detail"]["run_id"] == run_id and rows[2]["detail"]["params"] == {"x": 1}
+        assert rows[0]["id"] > rows[1]["id"] > rows[2]["id"]
+        assert rows[0]["at"] >= rows[2]["at"] and rows[0]["at"].endswith("+00:00")
+        assert [row["action"] for row in c.get("/audit", params={"limit": 1}).json()] == ["unpause"]
+
+
+def test_failed_actions_are_not_audited(live: Live) -> None:
+    with live.client("operator") as c:
+        assert c.post("/dags/no_such_dag/runs", json={}).status_code == 404
+        assert c.post("/dags/api_demo/runs", json={}, headers={"Idempotency-Key": "k"}).status_code == 201
+        assert c.post("/dags/api_demo/runs", json={}, headers={"Idempotency-Key": "k"}).status_code == 200
+    with live.client("admin") as c:
+        assert [row["action"] for row in c.get("/audit").json()] == ["trigger"]
+
+
+def test_limiter_is_thread_safe() -> None:
+    limiter = SlidingWindowLimiter(RateLimit(500, 60))
+    allowed: list[bool] = []
+    lock = threading.Lock()
+
+    def hammer() -> None:
+        for _ in range(100):
+            ok = limiter.hit("shared") is None
+            with lock:
+                allowed.append(ok)
+
+    threads = [threading.Thread(target=hammer) for _ in range(10)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(allowed) == 1000 and sum(allowed) == 500

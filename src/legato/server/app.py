@@ -2,26 +2,38 @@
 
 Route functions are plain `def` (FastAPI runs them in its thread pool) and only call services;
 every error is JSON `{"detail": message}`.
+
+Every route but /health is rate limited per client (the API token's id, or the client IP when
+the request carries no valid token): `LEGATO_RATE_LIMIT="N/SECONDS"`, default 2000 per 300 s,
+sliding window in memory (see ratelimit.py); over the limit is 429 with `Retry-After`.
+Trigger, pause and unpause write a row to the audit log, which admins read at /audit.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, FastAPI, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from pydantic import BaseModel, ConfigDict
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..config import Settings
 from ..security import AuthError, Forbidden, authenticate, permits
 from ..services import operate, queries
 from ..services.queries import NotFound
+from ..store import audit as audit_store
+from ..store.db import open_engine
 from ..store.runs import RunRow
+from ..store.tokens import TokenRow
+from .ratelimit import ENV_VAR, RateLimit, SlidingWindowLimiter, parse_rate_limit
 
 PREFIX = "/api/v1"
 
@@ -71,10 +83,18 @@ class _Idempotency:
             return run, True
 
 
-def create_app(settings: Settings) -> FastAPI:
+def _actor(token: TokenRow) -> str:
+    return f"{token.name or f'token #{token.id}'} ({token.role})"
+
+
+def create_app(settings: Settings, rate_limit: RateLimit | str | None = None) -> FastAPI:
+    """The app; `rate_limit` ("N/SECONDS" or a RateLimit) overrides $LEGATO_RATE_LIMIT."""
+    if not isinstance(rate_limit, RateLimit):
+        rate_limit = parse_rate_limit(rate_limit if rate_limit is not None else os.environ.get(ENV_VAR))
     app = FastAPI(title="Legato", version="1", openapi_url=f"{PREFIX}/openapi.json",
                   docs_url=f"{PREFIX}/docs", redoc_url=None)
     idempotency = _Idempotency()
+    limiter = SlidingWindowLimiter(rate_limit)
 
     def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
@@ -107,15 +127,38 @@ def create_app(settings: Settings) -> FastAPI:
     def _crash(_: Request, exc: Exception) -> JSONResponse:
         return error(500, f"internal error: {type(exc).__name__}")
 
+    def client_key(request: Request) -> str:
+        authorization = request.headers.get("authorization")
+        if authorization:
+            try:
+                return f"token:{authenticate(settings, authorization).id}"
+            except AuthError:
+                pass
+        return f"ip:{request.client.host if request.client else 'unknown'}"
+
+    @app.middleware("http")
+    async def _rate_limit(request: Request, call_next: Callable[[Request], Any]) -> Any:
+        if request.url.path == f"{PREFIX}/health":
+            return await call_next(request)
+        wait = limiter.hit(await run_in_threadpool(client_key, request))
+        if wait is not None:
+            return error(429, f"rate limit exceeded ({rate_limit.limit} requests per "
+                              f"{rate_limit.window:g} s); retry in {wait} s", {"Retry-After": str(wait)})
+        return await call_next(request)
+
     def require(role: str) -> Any:
-        def check(authorization: str | None = Header(default=None)) -> str:
+        def check(authorization: str | None = Header(default=None)) -> TokenRow:
             token = authenticate(settings, authorization)
             if not permits(token.role, role):
                 raise Forbidden(f"role {token.role!r} may not do this (needs {role})")
-            return token.role
+            return token
         return Depends(check)
 
-    viewer, operator = require("viewer"), require("operator")
+    viewer, operator, admin = require("viewer"), require("operator"), require("admin")
+
+    def record(token: TokenRow, action: str, target: str, detail: dict[str, Any] | None = None) -> None:
+        with open_engine(settings.database_url).begin() as conn:
+            audit_store.insert_audit(conn, datetime.now(UTC), _actor(token), action, target, detail)
 
     @app.get(f"{PREFIX}/health")
     def health() -> dict[str, str]:
@@ -129,24 +172,30 @@ def create_app(settings: Settings) -> FastAPI:
         errors = [{"file": e.file, "line": e.line, "error": e.message} for e in loaded.errors]
         return {"dags": dags, "errors": errors}
 
-    @app.post(f"{PREFIX}/dags/{{dag_id}}/pause", dependencies=[operator])
-    def pause(dag_id: str) -> dict[str, Any]:
+    @app.post(f"{PREFIX}/dags/{{dag_id}}/pause")
+    def pause(dag_id: str, token: TokenRow = operator) -> dict[str, Any]:
         operate.set_paused(settings, dag_id, True)
+        record(token, "pause", dag_id)
         return {"dag_id": dag_id, "is_paused": True}
 
-    @app.post(f"{PREFIX}/dags/{{dag_id}}/unpause", dependencies=[operator])
-    def unpause(dag_id: str) -> dict[str, Any]:
+    @app.post(f"{PREFIX}/dags/{{dag_id}}/unpause")
+    def unpause(dag_id: str, token: TokenRow = operator) -> dict[str, Any]:
         operate.set_paused(settings, dag_id, False)
+        record(token, "unpause", dag_id)
         return {"dag_id": dag_id, "is_paused": False}
 
-    @app.post(f"{PREFIX}/dags/{{dag_id}}/runs", status_code=201, dependencies=[operator])
+    @app.post(f"{PREFIX}/dags/{{dag_id}}/runs", status_code=201)
     def trigger(dag_id: str, response: Response, body: TriggerBody | None = None,
-                idempotency_key: str | None = Header(default=None)) -> dict[str, Any]:
+                idempotency_key: str | None = Header(default=None),
+                token: TokenRow = operator) -> dict[str, Any]:
         body = body or TriggerBody()
         run, created = idempotency.trigger(
             dag_id, idempotency_key,
             lambda: operate.trigger(settings, dag_id, body.logical_date, body.params))
-        if not created:                        # the first run, with its state as it is now
+        if created:
+            record(token, "trigger", dag_id, {"run_id": run.run_id, "logical_date": body.logical_date,
+                                              "params": body.params, "idempotency_key": idempotency_key})
+        else:                        # the first run, with its state as it is now
             response.status_code = 200
             run = dataclasses.replace(run, state=queries.show_run(settings, run.run_id).state)
         return _run_json(run)
@@ -167,5 +216,10 @@ def create_app(settings: Settings) -> FastAPI:
                  map_index: int = Query(default=-1, ge=-1)) -> PlainTextResponse:
         found = queries.read_log(settings, run_id, task_id, try_number, map_index)
         return PlainTextResponse(found.text, headers={"X-Legato-Try": str(found.try_number)})
+
+    @app.get(f"{PREFIX}/audit", dependencies=[admin])
+    def audit(limit: int = Query(default=100, ge=1, le=10000)) -> list[dict[str, Any]]:
+        with open_engine(settings.database_url).connect() as conn:
+            return [row.to_json() for row in audit_store.list_audit(conn, limit)]
 
     return app

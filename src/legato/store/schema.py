@@ -119,3 +119,14 @@ api_tokens = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
 )
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(300), nullable=False),       # "name (role)" of the API token
+    sa.Column("action", sa.String(20), nullable=False),       # trigger | pause | unpause | replay
+    sa.Column("target", sa.String(250), nullable=False),      # dag id or run id
+    sa.Column("detail_json", sa.Text, nullable=False, default="{}"),
+    sa.Index("ix_audit_log_at", "at"),
+)
