@@ -9,7 +9,7 @@ import typer
 
 from ..config import load_settings
 from ..services import queries
-from . import operate_cmds, server_cmds
+from . import operate_cmds, server_cmds, up_cmd
 from .output import (
     EXIT_OK,
     console,
@@ -117,6 +117,7 @@ def dags_list(as_json: JsonOpt = False) -> None:
 
 operate_cmds.register(app, dags_app)
 server_cmds.register(app)
+up_cmd.register(app)
 
 
 def main() -> None:

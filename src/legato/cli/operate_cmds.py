@@ -113,8 +113,6 @@ def backfill(
 
 def register(app: typer.Typer, dags_app: typer.Typer) -> None:
     app.command("scheduler")(scheduler)
-    app.command("up", help="Everything in one process on the embedded store; today the "
-                "scheduler (the API and UI join it when the server lands).")(scheduler)
     app.command("backfill")(backfill)
     dags_app.command("trigger")(trigger)
     dags_app.command("pause")(pause)

@@ -1,0 +1,61 @@
+"""`legato up`: the embedded default — scheduler and HTTP API in one process, on SQLite under
+$LEGATO_HOME, bound to 127.0.0.1.
+
+Uvicorn owns the main thread (and so SIGINT/SIGTERM); the scheduler runs in a thread beside
+it and is stopped when the server stops. Without the server extra installed, `up` runs the
+scheduler alone and says so.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from ..config import load_settings
+from .output import console
+
+
+def up(
+    port: Annotated[int, typer.Option(min=1, max=65535, help="API port on 127.0.0.1.")] = 8080,
+    executor: Annotated[str, typer.Option(help="local or local:process.")] = "local",
+) -> None:
+    """Scheduler and API together on the embedded store (the laptop default)."""
+    from ..engine.executors import make_executor
+    from ..engine.scheduler import Scheduler
+
+    settings = load_settings()
+    try:
+        import uvicorn
+
+        from ..server.app import create_app
+    except ImportError:
+        console().print("the server extra is not installed (pip install 'legato[server]'): "
+                        "running the scheduler alone")
+        from .operate_cmds import scheduler
+
+        scheduler(executor=executor, max_workers=None)
+        return
+    runner = make_executor(executor)
+    stop = threading.Event()
+    # uvicorn handles SIGINT/SIGTERM while serving, then re-raises the signal to the handler it
+    # found: make that handler ours, so the scheduler is stopped and the process exits cleanly.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    service = threading.Thread(target=Scheduler(settings, runner).serve, args=(stop,),
+                               name="legato-scheduler", daemon=True)
+    service.start()
+    console().print(f"legato up: API on http://127.0.0.1:{port}/api/v1, DAGs from "
+                    f"{settings.dags_folder}, store {settings.database_url}")
+    try:
+        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    finally:
+        stop.set()
+        service.join(timeout=10)
+        runner.shutdown()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("up")(up)
