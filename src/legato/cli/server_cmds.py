@@ -33,12 +33,10 @@ def server(
     if not _is_loopback(host) and not has_tokens(settings):
         raise fail_usage(f"refusing to listen on {host}: no API token exists, so nobody could "
                          "use the server; create one with `legato tokens create --role admin`")
-    try:
-        import uvicorn
+    import uvicorn
 
-        from ..server.app import create_app
-    except ImportError:
-        raise fail_usage("the server needs its extra: pip install 'legato[server]'") from None
+    from ..server.app import create_app
+
     console().print(f"legato server on http://{host}:{port}/api/v1, DAGs from {settings.dags_folder}")
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 

@@ -2,8 +2,7 @@
 $LEGATO_HOME, bound to 127.0.0.1.
 
 Uvicorn owns the main thread (and so SIGINT/SIGTERM); the scheduler runs in a thread beside
-it and is stopped when the server stops. Without the server extra installed, `up` runs the
-scheduler alone and says so.
+it and is stopped when the server stops.
 """
 
 from __future__ import annotations
@@ -27,17 +26,10 @@ def up(
     from ..engine.scheduler import Scheduler
 
     settings = load_settings()
-    try:
-        import uvicorn
+    import uvicorn
 
-        from ..server.app import create_app
-    except ImportError:
-        console().print("the server extra is not installed (pip install 'legato[server]'): "
-                        "running the scheduler alone")
-        from .operate_cmds import scheduler
+    from ..server.app import create_app
 
-        scheduler(executor=executor, max_workers=None)
-        return
     runner = make_executor(executor)
     stop = threading.Event()
     # uvicorn handles SIGINT/SIGTERM while serving, then re-raises the signal to the handler it
