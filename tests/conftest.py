@@ -1,13 +1,25 @@
-"""Every test gets its own $LEGATO_HOME, so stores never leak between tests."""
+"""Every test gets its own $LEGATO_HOME, so stores never leak between tests.
+
+`backend` runs a test on SQLite and, when LEGATO_TEST_POSTGRES_URL is set (.ci/run sets it),
+on PostgreSQL in a database of its own; with the variable set and the server down the test
+fails, it never silently skips.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
-from legato.store.db import dispose_all
+from legato.store.db import dispose_all, normalize_url
+
+PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
 
 
 @pytest.fixture(autouse=True)
@@ -17,3 +29,28 @@ def legato_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.delenv("LEGATO_DATABASE_URL", raising=False)
     yield home
     dispose_all()
+
+
+@pytest.fixture
+def scratch_postgres_url() -> Iterator[str]:
+    """A new, empty database on the test PostgreSQL server; dropped afterwards."""
+    admin = sa.create_engine(normalize_url(PG_URL or ""), isolation_level="AUTOCOMMIT")
+    name = f"legato_t_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    url = sa.engine.make_url(normalize_url(PG_URL or "")).set(database=name)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        dispose_all()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """"sqlite" (the per-test home) or "postgresql" (a scratch database as the store)."""
+    if request.param == "postgresql":
+        monkeypatch.setenv("LEGATO_DATABASE_URL", request.getfixturevalue("scratch_postgres_url"))
+    return request.param

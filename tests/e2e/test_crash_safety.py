@@ -26,6 +26,9 @@ from legato.services import operate
 
 pytestmark = pytest.mark.e2e
 RUNS, TASKS = 10, 8
+# Every kill may cost each try in flight one try, and on a slow machine several kills in a row
+# can land on the same run; with as many retries as kills no task can run out of tries.
+KILLS = 12
 
 
 def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -50,7 +53,7 @@ def test_kill_9_loses_nothing_and_never_succeeds_twice(tmp_path: Path, legato_ho
         from legato.tasks import EmptyTask
         LEDGER = {str(ledger)!r}
         with DAG("crashy", max_active_runs=1,
-                 default_args={{"retries": 5, "retry_delay": 0}}) as dag:
+                 default_args={{"retries": {KILLS}, "retry_delay": 0}}) as dag:
             @task
             def work(ctx, n):
                 time.sleep(0.2)
@@ -71,7 +74,7 @@ def test_kill_9_loses_nothing_and_never_succeeds_twice(tmp_path: Path, legato_ho
     deadline = time.monotonic() + 120
     while _unfinished(db) and time.monotonic() < deadline:
         proc = _start(env, log)
-        if kills < 12:
+        if kills < KILLS:
             time.sleep(rng.uniform(0.5, 1.0))
             proc.send_signal(signal.SIGKILL)
             kills += 1

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,14 +12,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from e2e_support import free_port
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_up_serves_api_and_schedules(tmp_path: Path, legato_home: Path) -> None:
@@ -37,7 +31,7 @@ def test_up_serves_api_and_schedules(tmp_path: Path, legato_home: Path) -> None:
     cli = [sys.executable, "-m", "legato.cli.main"]
     token = subprocess.run([*cli, "tokens", "create", "--role", "operator", "--name", "t"],
                            env=env, capture_output=True, text=True, check=True).stdout.strip()
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([*cli, "up", "--port", str(port)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     base, auth = f"http://127.0.0.1:{port}/api/v1", {"Authorization": f"Bearer {token}"}

@@ -51,3 +51,29 @@ def test_a_dead_worker_process_is_reported_lost_and_retried(tmp_path: Path) -> N
     result = dag.run(executor="local:process", max_workers=1)
     assert result.state == "success"
     assert result["crash_once"].tries == 2 and result["crash_once"].result == "second try"
+
+
+def test_many_worker_deaths_in_one_run_lose_nothing_and_never_hang(tmp_path: Path) -> None:
+    """Workers killed mid-try while siblings are reporting: every try is reported and the run
+    finishes. A death breaks the whole pool, so a try in flight beside it is lost too; six
+    deaths can cost one try six attempts, hence retries=6."""
+    dag_file = tmp_path / "many_deaths.py"
+    dag_file.write_text(textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        from legato import DAG, task
+        HOME = Path({str(tmp_path)!r})
+        with DAG("many_deaths", default_args={{"retries": 6, "retry_delay": 0}}) as dag:
+            @task
+            def work(i):
+                marker = HOME / f"died-{{i}}"
+                if i % 2 == 0 and not marker.exists():
+                    marker.write_text("x")
+                    os._exit(9)
+                return i
+            work.expand(i=list(range(12)))
+    """))
+    dag = load_file(dag_file).dags[0]
+    result = dag.run(executor="local:process", max_workers=3)
+    assert result.state == "success"
+    assert sorted(result["work"].result) == list(range(12))

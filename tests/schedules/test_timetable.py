@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -469,3 +470,34 @@ def test_public_functions_reject_bad_input(call):
 def test_cron_that_never_fires_yields_nothing():
     assert intervals_between("0 0 30 2 *", u(2024, 1, 1), u(2025, 1, 1)) == []
     assert next_due_at("0 0 30 2 *", start_date=u(2024, 1, 1), last_logical_date=None) is None
+
+
+# -- data_interval: what a manual or backfilled run covers -----------------------------------
+
+def test_data_interval_of_a_daily_run_in_a_dst_zone_spans_23_hours_on_spring_forward():
+    from legato.schedules.timetable import data_interval
+
+    ams = ZoneInfo("Europe/Amsterdam")
+    start = datetime(2024, 3, 30, 23, 0, tzinfo=UTC)          # local midnight of 31 March
+    a, b = data_interval("@daily", start, "Europe/Amsterdam")
+    assert a == start
+    assert b.astimezone(ams) == datetime(2024, 4, 1, 0, 0, tzinfo=ams)
+    assert b - a == timedelta(hours=23)
+
+
+def test_data_interval_in_utc_and_for_unscheduled_dags():
+    from legato.schedules.timetable import data_interval
+
+    t = datetime(2024, 1, 1, tzinfo=UTC)
+    assert data_interval("@daily", t) == (t, t + timedelta(days=1))
+    assert data_interval(timedelta(hours=6), t) == (t, t + timedelta(hours=6))
+    assert data_interval(None, t) == (t, t)
+    assert data_interval("@once", t) == (t, t)
+
+
+def test_dag_timezone_comes_from_a_zoneinfo_start_date():
+    from legato.schedules.timetable import dag_timezone
+
+    assert dag_timezone(datetime(2024, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo"))) == "Asia/Tokyo"
+    assert dag_timezone(datetime(2024, 1, 1, tzinfo=UTC)) == "UTC"
+    assert dag_timezone(None) == "UTC"

@@ -7,84 +7,20 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 import pytest
 
 pytest.importorskip("fastapi")
-uvicorn = pytest.importorskip("uvicorn")
+
+from server_harness import Live  # noqa: E402
 
 from legato.authoring.loader import load_folder  # noqa: E402
 from legato.config import load_settings  # noqa: E402
-from legato.security import create_token  # noqa: E402
 from legato.server.app import PREFIX, create_app  # noqa: E402
 from legato.server.ratelimit import RateLimit, SlidingWindowLimiter, parse_rate_limit  # noqa: E402
-
-DAG_SOURCE = (
-    "from legato import DAG, task\n"
-    "with DAG('api_demo') as dag:\n"
-    "    @task\n"
-    "    def say():\n"
-    "        print('hello from the api test')\n"
-    "        return 1\n"
-    "    say()\n"
-)
-
-
-@dataclass
-class Live:
-    base: str
-    app: object
-    tokens: dict[str, str]
-    dags: Path
-
-    def client(self, role: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.tokens[role]}"} if role else {}
-        return httpx.Client(base_url=self.base + PREFIX, headers=headers, timeout=30)
-
-
-@pytest.fixture
-def start_live(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., Live]]:
-    """Starts a server (once per test), optionally with a `rate_limit` ("N/SECONDS")."""
-    dags = tmp_path / "dags"
-    dags.mkdir()
-    (dags / "api_demo.py").write_text(DAG_SOURCE)
-    monkeypatch.setenv("LEGATO_DAGS", str(dags))
-    monkeypatch.delenv("LEGATO_RATE_LIMIT", raising=False)
-    running: list[tuple[uvicorn.Server, threading.Thread]] = []
-
-    def start(rate_limit: str | None = None) -> Live:
-        settings = load_settings()
-        tokens = {role: create_token(settings, role, f"test-{role}")[0]
-                  for role in ("viewer", "operator", "admin")}
-        app = create_app(settings, rate_limit=rate_limit)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                               lifespan="off"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        running.append((server, thread))
-        deadline = time.monotonic() + 10
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert server.started, "uvicorn did not start"
-        port = server.servers[0].sockets[0].getsockname()[1]
-        return Live(f"http://127.0.0.1:{port}", app, tokens, dags)
-
-    try:
-        yield start
-    finally:
-        for server, thread in running:
-            server.should_exit = True
-            thread.join(timeout=10)
-
-
-@pytest.fixture
-def live(start_live: Callable[..., Live]) -> Live:
-    return start_live()
 
 
 def test_health_needs_no_token(live: Live) -> None:
@@ -93,28 +29,54 @@ def test_health_needs_no_token(live: Live) -> None:
     assert r.status_code == 200 and r.json() == {"status": "ok"}
 
 
-def test_every_route_but_health_needs_a_token(live: Live) -> None:
-    seen = 0
-    with live.client() as c:
-        for route in live.app.routes:                       # type: ignore[attr-defined]
-            path = getattr(route, "path", "")
-            if not path.startswith(PREFIX) or path == f"{PREFIX}/health" or "openapi" in path \
-                    or path.startswith(f"{PREFIX}/docs"):
-                continue
-            url = re.sub(r"\{[^}]+\}", "x", path.removeprefix(PREFIX))
-            for method in route.methods:                    # type: ignore[attr-defined]
-                for headers in ({}, {"Authorization": "Bearer not-a-token"}):
-                    r = c.request(method, url, headers=headers)
-                    assert r.status_code == 401, (method, url, r.status_code)
-                    assert "detail" in r.json()
-                    seen += 1
-    assert seen == 16                                       # 8 routes x (no token, bad token)
+def _routes(routes: list[object], prefix: str = "") -> list[tuple[str, str]]:
+    found = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)       # an included router (FastAPI >= 0.13x)
+        if inner is not None:
+            found += _routes(inner.routes, prefix + route.include_context.prefix)  # type: ignore[attr-defined]
+        elif getattr(route, "methods", None):                 # a Mount (/ui/static) has none
+            found += [(m, prefix + route.path) for m in sorted(route.methods) if m != "HEAD"]  # type: ignore[attr-defined]
+    return found
+
+
+def _walk(app: object) -> list[tuple[str, str]]:
+    """(method, path) of every route of the app but health, login and the static files."""
+    return [(m, p) for m, p in _routes(app.routes)             # type: ignore[attr-defined]
+            if p not in (f"{PREFIX}/health", "/ui/login")]
+
+
+def test_every_route_but_health_and_login_needs_a_token(live: Live) -> None:
+    seen: set[str] = set()
+    with httpx.Client(base_url=live.base, timeout=30) as c:
+        for method, path in _walk(live.app):
+            url = re.sub(r"\{[^}]+\}", "x", path)
+            for creds in ({}, {"headers": {"Authorization": "Bearer not-a-token"}},
+                          {"headers": {"Cookie": "legato_session=not-a-token"}}):
+                r = c.request(method, url, **creds)             # type: ignore[arg-type]
+                page = path.startswith("/ui") and not path.startswith("/ui/api/")
+                bearer = "Authorization" in creds.get("headers", {})
+                if page or (path == f"{PREFIX}/docs" and not bearer):
+                    assert r.status_code == 303, (method, url, creds, r.status_code)
+                    assert r.headers["location"].startswith("/ui/login?next="), (method, url)
+                else:
+                    assert r.status_code == 401, (method, url, creds, r.status_code)
+                    assert isinstance(r.json()["detail"], str)
+            seen.add(path)
+    assert {f"{PREFIX}/openapi.json", f"{PREFIX}/docs", f"{PREFIX}/dags/{{dag_id}}/runs", "/ui",
+            "/ui/dags", "/ui/dags/{dag_id}/grid", "/ui/dags/{dag_id}/graph", "/ui/runs/{run_id}",
+            "/ui/runs/{run_id}/tasks/{task_id}/logs", "/ui/dags/{dag_id}/trigger",
+            "/ui/dags/{dag_id}/pause", "/ui/dags/{dag_id}/unpause", "/ui/logout", "/ui/api/dags",
+            "/ui/api/dags/{dag_id}/grid", "/ui/api/runs/{run_id}"} <= seen
 
 
 def test_openapi_is_served(live: Live) -> None:
-    with live.client() as c:
+    with live.client("viewer") as c:
         doc = c.get("/openapi.json").json()
+        docs = c.get("/docs")
     assert f"{PREFIX}/dags/{{dag_id}}/runs" in doc["paths"]
+    assert docs.status_code == 200 and f"{PREFIX}/dags/{{dag_id}}/runs" in docs.text
+    assert "cdn" not in docs.text.lower()
 
 
 def test_viewer_reads_but_cannot_trigger(live: Live) -> None:
@@ -152,6 +114,8 @@ def test_idempotency_key_returns_the_first_run(live: Live) -> None:
         assert first.status_code == 201 and second.status_code == 200
         assert first.json()["run_id"] == second.json()["run_id"] != other.json()["run_id"]
         assert len(c.get("/runs", params={"dag_id": "api_demo"}).json()) == 2
+        r = c.post("/dags/api_demo/runs", json={}, headers={"Idempotency-Key": "k" * 251})
+        assert r.status_code == 400 and "Idempotency-Key" in r.json()["detail"]
 
 
 def test_not_found_and_bad_input_are_json_4xx(live: Live) -> None:
@@ -283,3 +247,13 @@ def test_limiter_is_thread_safe() -> None:
     for t in threads:
         t.join()
     assert len(allowed) == 1000 and sum(allowed) == 500
+
+
+def test_values_beyond_the_store_are_a_400_not_a_crash(live: Live) -> None:
+    def huge() -> None:
+        raise OverflowError("Python int too large to convert to SQLite INTEGER")
+
+    live.app.add_api_route(f"{PREFIX}/test-overflow", huge)          # type: ignore[attr-defined]
+    with live.client("viewer") as c:
+        r = c.get("/test-overflow")
+    assert r.status_code == 400 and "out of range" in r.json()["detail"]

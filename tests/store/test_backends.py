@@ -7,40 +7,8 @@ test fails: it never silently skips.
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterator
-
-import pytest
-import sqlalchemy as sa
-
 from legato import DAG, task
-from legato.store.db import dispose_all, normalize_url
 from legato.tasks import EmptyTask
-
-PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
-
-
-@pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield "sqlite"
-        return
-    admin = sa.create_engine(normalize_url(PG_URL or ""), isolation_level="AUTOCOMMIT")
-    name = f"legato_t_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = sa.engine.make_url(normalize_url(PG_URL or "")).set(database=name)
-    monkeypatch.setenv("LEGATO_DATABASE_URL", url.render_as_string(hide_password=False))
-    try:
-        yield "postgresql"
-    finally:
-        dispose_all()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 def test_run_with_retries_mapping_and_branch(backend: str) -> None:

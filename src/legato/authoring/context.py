@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextvars import ContextVar, Token
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -24,6 +25,26 @@ CONTEXT_KEYS: tuple[str, ...] = (
     "data_interval_end", "run_id", "dag_id", "task_id", "map_index", "try_number", "params",
     "event", "log", "var", "conn", "ti", "dag", "task",
 )
+
+
+_current: ContextVar[Context | None] = ContextVar("legato_current_context", default=None)
+
+
+def current_context() -> Context | None:
+    """The context of the task try running in this thread (or process), or None outside one.
+
+    Lets library code called from a task (`legato.quality.validate`) attribute what it does
+    to the dag, task, run and try without the author passing `ctx` along."""
+    return _current.get()
+
+
+def set_current_context(ctx: Context | None) -> Token[Context | None]:
+    """Set by the runner around one try; pass the token to `reset_current_context`."""
+    return _current.set(ctx)
+
+
+def reset_current_context(token: Token[Context | None]) -> None:
+    _current.reset(token)
 
 
 class XComAccess(Protocol):

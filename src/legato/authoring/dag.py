@@ -83,7 +83,7 @@ class DAG:
         self.domain = domain
         self.description = description
         self.sla = sla
-        self.incidents = tuple(incidents)
+        self.incidents = _incident_sinks(incidents, dag_id)
         self.on_failure_callback = on_failure_callback
         self.on_success_callback = on_success_callback
         self.is_paused_upon_creation = is_paused_upon_creation
@@ -203,6 +203,19 @@ class DAG:
             self, logical_date=logical_date, params=params, executor=executor,
             max_workers=max_workers, event=event, on_task=on_task,
         )
+
+
+def _incident_sinks(sinks: Iterable[Any], dag_id: str) -> tuple[Any, ...]:
+    """Sink config objects (legato.incidents), checked here so a typo fails at definition."""
+    sinks = tuple(sinks)
+    if not sinks:
+        return ()
+    from ..incidents.config import IncidentConfigError, check_sinks
+
+    try:
+        return check_sinks(sinks, f"DAG {dag_id!r}")
+    except IncidentConfigError as exc:
+        raise DagDefinitionError(str(exc)) from None
 
 
 def _caller_file() -> str:

@@ -70,6 +70,7 @@ class DagSpec:
     tags: tuple[str, ...] = ()
     max_active_runs: int = 16
     version: int = SPEC_VERSION
+    incidents: tuple[dict[str, Any], ...] = ()    # sink specs, see legato.incidents.config
 
     @property
     def leaves(self) -> tuple[str, ...]:
@@ -138,4 +139,5 @@ def build_spec(dag: DAG) -> DagSpec:
         params=dict(dag.params),
         tags=dag.tags,
         max_active_runs=dag.max_active_runs,
+        incidents=tuple(s.to_spec() for s in dag.incidents),
     )

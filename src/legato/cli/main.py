@@ -9,7 +9,7 @@ import typer
 
 from ..config import load_settings
 from ..services import queries
-from . import operate_cmds, server_cmds, up_cmd
+from . import dlq_cmds, incidents_cmds, operate_cmds, quality_cmds, server_cmds, up_cmd
 from .output import (
     EXIT_OK,
     console,
@@ -28,6 +28,9 @@ runs_app = typer.Typer(help="Inspect runs.", no_args_is_help=True)
 dags_app = typer.Typer(help="Inspect DAGs.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(dags_app, name="dags")
+app.add_typer(incidents_cmds.incidents_app, name="incidents")
+app.add_typer(dlq_cmds.dlq_app, name="dlq")
+app.add_typer(quality_cmds.quality_app, name="quality")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 

@@ -20,9 +20,12 @@ def scheduler(
     executor: Annotated[str, typer.Option(help="local or local:process.")] = "local",
     max_workers: Annotated[int | None, typer.Option(help="Worker threads/processes.")] = None,
 ) -> None:
-    """Run the scheduler until interrupted: schedules, triggers, backfills, crash adoption."""
+    """Run the scheduler until interrupted: schedules, triggers, backfills, crash adoption,
+    and delivery of incident events (a dispatcher thread beside the loop)."""
+    from ..engine.bus import Bus
     from ..engine.executors import make_executor
     from ..engine.scheduler import Scheduler
+    from ..services.incidents import start_incidents
 
     settings = load_settings()
     stop = threading.Event()
@@ -31,10 +34,13 @@ def scheduler(
     runner = make_executor(executor, max_workers)
     console().print(f"legato scheduler: DAGs from {settings.dags_folder}, "
                     f"store {settings.database_url}")
+    bus = Bus()
+    dispatcher = start_incidents(settings, bus)
     try:
-        Scheduler(settings, runner).serve(stop)
+        Scheduler(settings, runner, bus=bus).serve(stop)
     finally:
         runner.shutdown()
+        dispatcher.stop()
 
 
 def trigger(
@@ -94,14 +100,19 @@ def backfill(
     except (NotFound, ValueError) as exc:
         raise fail_usage(str(exc)) from None
     if wait and runs:
+        from ..engine.bus import Bus
         from ..engine.executors import make_executor
         from ..engine.scheduler import Scheduler
+        from ..services.incidents import start_incidents
 
         runner = make_executor("local")
+        bus = Bus()
+        dispatcher = start_incidents(settings, bus)
         try:
-            Scheduler(settings, runner, poll_s=0.2).run_until_idle(timeout_s=24 * 3600)
+            Scheduler(settings, runner, bus=bus, poll_s=0.2).run_until_idle(timeout_s=24 * 3600)
         finally:
             runner.shutdown()
+            dispatcher.stop()
     if as_json:
         emit_json([{"run_id": r.run_id, "logical_date": r.logical_date.isoformat()} for r in runs])
         return

@@ -22,8 +22,10 @@ def up(
     executor: Annotated[str, typer.Option(help="local or local:process.")] = "local",
 ) -> None:
     """Scheduler and API together on the embedded store (the laptop default)."""
+    from ..engine.bus import Bus
     from ..engine.executors import make_executor
     from ..engine.scheduler import Scheduler
+    from ..services.incidents import start_incidents
 
     settings = load_settings()
     import uvicorn
@@ -36,7 +38,9 @@ def up(
     # found: make that handler ours, so the scheduler is stopped and the process exits cleanly.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    service = threading.Thread(target=Scheduler(settings, runner).serve, args=(stop,),
+    bus = Bus()
+    dispatcher = start_incidents(settings, bus)              # incident delivery, own thread
+    service = threading.Thread(target=Scheduler(settings, runner, bus=bus).serve, args=(stop,),
                                name="legato-scheduler", daemon=True)
     service.start()
     console().print(f"legato up: API on http://127.0.0.1:{port}/api/v1, DAGs from "
@@ -47,6 +51,7 @@ def up(
         stop.set()
         service.join(timeout=10)
         runner.shutdown()
+        dispatcher.stop()
 
 
 def register(app: typer.Typer) -> None:

@@ -2,13 +2,16 @@
 
 Changes accumulate in memory as the scheduler applies events and plans; `flush` writes them
 all in one transaction, so a pass over a thousand finished tries costs a few executemany
-statements and one commit, and nothing is acted on before it is durable.
+statements and one commit, and nothing is acted on before it is durable. Bus events staged
+with the changes go to the bus's in-transaction subscribers inside that transaction, and are
+returned for publishing once it has committed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -26,14 +29,31 @@ class Batch:
     tries: dict[tuple[str, int, int], try_store.TryRow] = field(default_factory=dict)
     xcoms: list[xcom_store.XComRow] = field(default_factory=list)
     run_state: tuple[str, datetime | None] | None = None
+    events: list[Any] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.inserts or self.deletes or self.instances or self.tries
-                    or self.xcoms or self.run_state)
+                    or self.xcoms or self.run_state or self.events)
 
-    def flush(self, engine: sa.Engine) -> None:
+    def flush(self, engine: sa.Engine, bus: Any = None) -> list[Any]:
+        """Commit the changes; return the staged events, to publish now that they are durable."""
         if not self:
-            return
+            return []
+        events, self.events = self.events, []
+        try:
+            self._write(engine, bus, events)
+        except BaseException:
+            self.events[:0] = events            # nothing was committed: keep them staged
+            raise
+        self.inserts.clear()
+        self.deletes.clear()
+        self.instances.clear()
+        self.tries.clear()
+        self.xcoms.clear()
+        self.run_state = None
+        return events
+
+    def _write(self, engine: sa.Engine, bus: Any, events: list[Any]) -> None:
         with engine.begin() as conn:
             for task_id, map_index in self.deletes:
                 try_store.delete_instance(conn, self.run_id, task_id, map_index)
@@ -44,9 +64,5 @@ class Batch:
             if self.run_state is not None:
                 state, end = self.run_state
                 run_store.set_run_state(conn, self.run_id, state, end_date=end)
-        self.inserts.clear()
-        self.deletes.clear()
-        self.instances.clear()
-        self.tries.clear()
-        self.xcoms.clear()
-        self.run_state = None
+            if events and bus is not None:
+                bus.publish_in_tx(conn, events)

@@ -1,5 +1,15 @@
 """The in-process event bus: the engine publishes, outer layers (incidents, lineage,
 callbacks, metrics) subscribe. Publishing never fails because a subscriber did.
+
+Two kinds of subscription:
+
+- `subscribe(type, handler(event))`: called after the state change behind the event is
+  committed (commit, then act).
+- `subscribe_in_tx(type, handler(conn, events))`: called inside the transaction that commits
+  the state change, with every event of that type the transaction carries, so a subscriber's
+  own rows (the incidents outbox) commit or roll back together with it. Handlers must be
+  quick and must only write through `conn`; one query per transaction, not per event.
+  The engine never imports its subscribers: they attach themselves to the bus.
 """
 
 from __future__ import annotations
@@ -46,6 +56,7 @@ class SlaMissed:
 class Bus:
     def __init__(self) -> None:
         self._subs: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
+        self._tx_subs: dict[type, list[Callable[[Any, list[Any]], None]]] = defaultdict(list)
 
     def subscribe(self, event_type: type, handler: Callable[[Any], None]) -> None:
         self._subs[event_type].append(handler)
@@ -56,3 +67,37 @@ class Bus:
                 handler(event)
             except Exception:  # noqa: BLE001 - a subscriber's bug must not stop the engine
                 log.exception("bus subscriber %r failed on %r", handler, event)
+
+    def subscribe_in_tx(self, event_type: type, handler: Callable[[Any, list[Any]], None]) -> None:
+        self._tx_subs[event_type].append(handler)
+
+    @property
+    def has_in_tx(self) -> bool:
+        return bool(self._tx_subs)
+
+    def publish_in_tx(self, conn: Any, events: list[Any]) -> None:
+        """Hand `events` to the in-transaction subscribers, grouped by type, in order."""
+        if not self._tx_subs or not events:
+            return
+        by_type: dict[type, list[Any]] = {}
+        for event in events:
+            by_type.setdefault(type(event), []).append(event)
+        for event_type, batch in by_type.items():
+            for handler in self._tx_subs.get(event_type, ()):
+                self._call_in_tx(handler, conn, batch)
+
+    @staticmethod
+    def _call_in_tx(handler: Callable[[Any, list[Any]], None], conn: Any, batch: list[Any]) -> None:
+        """A failing subscriber must not lose the engine's state change. On PostgreSQL a failed
+        statement aborts the whole transaction, so the handler runs in a savepoint there; on
+        SQLite a failed statement does not, and a savepoint per commit would cost the hot path."""
+        savepoint = conn.begin_nested() if conn.dialect.name != "sqlite" else None
+        try:
+            handler(conn, batch)
+        except Exception:  # noqa: BLE001 - never lose the engine's state change
+            log.exception("in-transaction subscriber %r failed", handler)
+            if savepoint is not None:
+                savepoint.rollback()
+            return
+        if savepoint is not None:
+            savepoint.commit()

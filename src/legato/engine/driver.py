@@ -276,9 +276,15 @@ class RunDriver:
                 self._downstream_of(skipped)
 
     def _publish_task(self, ev: TryFinished, state: str, at: datetime) -> None:
-        self.bus.publish(TaskFinished(self.spec.dag_id, self.run.run_id, ev.task_id,
-                                      ev.map_index, ev.try_number, state, ev.error,
-                                      ev.error_type, at))
+        """Stage the event with the batch: in-transaction subscribers see it inside the commit
+        of this state change, the others once it is committed."""
+        self.batch.events.append(TaskFinished(self.spec.dag_id, self.run.run_id, ev.task_id,
+                                              ev.map_index, ev.try_number, state, ev.error,
+                                              ev.error_type, at))
+
+    def _flush(self) -> None:
+        for event in self.batch.flush(self.engine, self.bus):
+            self.bus.publish(event)
 
     def _check_timeouts(self) -> None:
         now = time.monotonic()
@@ -336,7 +342,7 @@ class RunDriver:
             if self.to_submit or self.in_flight or self.due:
                 break
             self._fail_stuck(now)
-        self.batch.flush(self.engine)
+        self._flush()
         self._submit_pending()
         self._defer_pending()
         return None
@@ -362,6 +368,6 @@ class RunDriver:
 
     def _close(self, outcome: RunState, now: datetime) -> RunState:
         self.batch.run_state = (outcome.value, now)
-        self.batch.flush(self.engine)
-        self.bus.publish(RunFinished(self.spec.dag_id, self.run.run_id, outcome.value, now))
+        self.batch.events.append(RunFinished(self.spec.dag_id, self.run.run_id, outcome.value, now))
+        self._flush()
         return outcome

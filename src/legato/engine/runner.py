@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ..authoring.context import Context
+from ..authoring.context import Context, reset_current_context, set_current_context
 from ..authoring.errors import Fail, Skip
 from ..authoring.task import Task
 from ..authoring.templating import render, template_variables
@@ -196,7 +196,11 @@ def run_try(req: TryRequest,
         task = dag.tasks[req.task_id]
         xcom = _XCom(req, dag, home / "results")
         ctx = _build_context(req, task, xcom)
-        fields = _execute(task, ctx, req, home / "results", xcom)
+        token = set_current_context(ctx)
+        try:
+            fields = _execute(task, ctx, req, home / "results", xcom)
+        finally:
+            reset_current_context(token)
     except (Reschedule, Defer) as exc:
         state, retryable = _outcome_of(exc)
         parked = _parked(exc)

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..authoring.dag import DAG
-from ..schedules.intervals import data_interval
+from ..schedules.timetable import dag_timezone, data_interval
 from ..store import dags as dag_store
 from ..store import runs as run_store
 from ..store import tries as try_store
@@ -39,7 +39,8 @@ def create_run(
     interval: tuple[datetime, datetime] | None = None,
 ) -> run_store.RunRow:
     spec = dag.spec()
-    start, end = interval or data_interval(dag.schedule, logical_date)
+    start, end = interval or data_interval(dag.schedule, logical_date,
+                                                dag_timezone(dag.start_date))
     now = datetime.now(UTC)
     run = run_store.RunRow(
         run_id=new_run_id(run_type, logical_date), dag_id=dag.dag_id, run_type=run_type,

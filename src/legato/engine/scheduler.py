@@ -141,7 +141,9 @@ class Scheduler:
                         continue
                     sla_store.record(conn, row.run_id, dag.dag_id, deadline, now)
                     missed += 1
-                    self._pending_events.append(SlaMissed(dag.dag_id, row.run_id, deadline, now))
+                    event = SlaMissed(dag.dag_id, row.run_id, deadline, now)
+                    self.bus.publish_in_tx(conn, [event])      # commits with the record
+                    self._pending_events.append(event)
         for event in self._pending_events:              # published after the commit
             self.bus.publish(event)
         self._pending_events.clear()

@@ -23,11 +23,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .intervals import PRESETS
-
 __all__ = [
+    "PRESETS",
     "DueRun",
     "ScheduleError",
+    "dag_timezone",
+    "data_interval",
+    "next_fire",
     "due_runs",
     "intervals_between",
     "next_due_at",
@@ -35,6 +37,15 @@ __all__ = [
 ]
 
 ONCE = "@once"
+PRESETS = {
+    "@hourly": "0 * * * *",
+    "@daily": "0 0 * * *",
+    "@midnight": "0 0 * * *",
+    "@weekly": "0 0 * * 0",
+    "@monthly": "0 0 1 * *",
+    "@yearly": "0 0 1 1 *",
+    "@annually": "0 0 1 1 *",
+}
 # Wall-clock slack around a UTC window when enumerating local fire times: larger than any
 # real-world UTC offset change at a single transition.
 _MARGIN = timedelta(hours=3)
@@ -242,6 +253,25 @@ def _run(a: datetime, b: datetime) -> DueRun:
 
 
 # -- public API -----------------------------------------------------------------------------
+
+
+def dag_timezone(start_date: datetime | None) -> str:
+    """The zone a DAG's cron is read in: its start_date's ZoneInfo key, else UTC."""
+    return getattr(getattr(start_date, "tzinfo", None), "key", "UTC")
+
+
+def next_fire(schedule: Any, after: datetime, tz: str = "UTC") -> datetime | None:
+    """The first fire time strictly after `after` (UTC), or None for unscheduled and "@once"."""
+    fires = _fires(schedule, tz, _utc(after))
+    return None if fires is None else fires.after(_utc(after))
+
+
+def data_interval(schedule: Any, logical_date: datetime, tz: str = "UTC") -> tuple[datetime, datetime]:
+    """The span a run at `logical_date` covers: up to the schedule's next fire time (so the
+    `@daily` run of 2023-01-01 covers that day, 23 or 25 hours on a DST day); an
+    unscheduled or "@once" run covers the instant of its logical date."""
+    end = next_fire(schedule, logical_date, tz)
+    return logical_date, end if end is not None else logical_date
 
 
 def intervals_between(schedule: Any, start: datetime, end: datetime, tz: str = "UTC") -> list[DueRun]:

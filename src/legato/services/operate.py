@@ -12,8 +12,7 @@ from typing import Any
 from ..authoring.dag import DAG, parse_datetime
 from ..config import Settings
 from ..engine.runs_create import create_run
-from ..schedules.intervals import next_fire
-from ..schedules.timetable import intervals_between
+from ..schedules.timetable import dag_timezone, intervals_between, next_fire
 from ..services.queries import NotFound, discover_dags
 from ..store import dags as dag_store
 from ..store import runs as run_store
@@ -65,8 +64,9 @@ def backfill(settings: Settings, dag_id: str, start: datetime | str, end: dateti
     with engine.connect() as conn:
         done = run_store.successful_logical_dates(conn, dag_id)
     created = []
-    horizon = next_fire(dag.schedule, last) or last
-    for due in intervals_between(dag.schedule, first, horizon):
+    tz = dag_timezone(dag.start_date)
+    horizon = next_fire(dag.schedule, last, tz) or last
+    for due in intervals_between(dag.schedule, first, horizon, tz):
         if due.logical_date > last or (due.logical_date in done and not rerun):
             continue
         created.append(create_run(engine, dag, due.logical_date, run_type="backfill",

@@ -1,7 +1,8 @@
-"""Read-side use cases shared by the CLI (and later the server): runs, tries, logs, DAG files."""
+"""Read-side use cases shared by the CLI and the server: runs, tries, logs, DAG files."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,8 +81,34 @@ def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | No
     return LogText(run_id, task_id, map_index, number, path, path.read_text(errors="replace"))
 
 
+_loaded: dict[Path, tuple[tuple[tuple[str, int, int], ...], LoadResult]] = {}
+_loaded_lock = threading.Lock()
+
+
+def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    found = []
+    for path in sorted(folder.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
+
+
 def discover_dags(settings: Settings) -> LoadResult:
+    """The DAG files of the DAGs folder, imported again only when a `*.py` file under it was
+    added, removed or changed (the server asks on every page and poll; importing a folder
+    costs milliseconds per file, a stat microseconds)."""
     folder = settings.dags_folder
     if not folder.is_dir():
         return LoadResult()
-    return load_folder(folder)
+    key = folder.resolve()
+    fingerprint = _fingerprint(key)
+    with _loaded_lock:
+        cached = _loaded.get(key)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        result = load_folder(folder)
+        _loaded[key] = (fingerprint, result)
+        return result

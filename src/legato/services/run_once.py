@@ -3,6 +3,10 @@
 It records the DAG and a new run with all its instances in one transaction, drives the run
 with a local executor, calls the DAG-level callbacks from the bus, and returns a RunResult
 read back from the store (so what the caller sees is what was committed).
+
+Incidents listen on the run's bus; if the run queued incident events, they are delivered
+before returning, for at most `LEGATO_INCIDENTS_DELIVER_S` (default 10 s); what is left stays
+in the outbox for a scheduler's dispatcher.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ..engine.executors import make_executor
 from ..engine.result import RunResult
 from ..engine.runs_create import create_run
 from ..engine.states import RunState
+from ..incidents.listener import attach as attach_incidents
 from ..store.db import open_engine
 from .run_results import load_run_result
 
@@ -61,6 +66,7 @@ def run_dag(
     run = create_run(engine, dag, when, params=params, event=event, run_type="manual",
                      state=RunState.RUNNING)
     bus = Bus()
+    incidents = attach_incidents(bus, settings)
     _dag_callbacks(dag, bus)
     if on_task is not None:
         bus.subscribe(TaskFinished, on_task)
@@ -72,4 +78,12 @@ def run_dag(
         driver.run_to_completion()
     finally:
         runner.shutdown()
+    if incidents.emitted:
+        from ..incidents.dispatcher import Dispatcher
+
+        dispatcher = Dispatcher(settings)
+        try:
+            dispatcher.drain(settings.incidents_deliver_s)
+        finally:
+            dispatcher.stop()
     return load_run_result(engine, run.run_id, settings.results_dir)

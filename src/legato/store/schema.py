@@ -130,3 +130,135 @@ audit_log = sa.Table(
     sa.Column("detail_json", sa.Text, nullable=False, default="{}"),
     sa.Index("ix_audit_log_at", "at"),
 )
+
+# --- server state (issue 4): tables below this line ---
+
+idempotency_keys = sa.Table(
+    "idempotency_keys", metadata,
+    sa.Column("dag_id", sa.String(250), primary_key=True),
+    sa.Column("key", sa.String(250), primary_key=True),      # the client's Idempotency-Key header
+    sa.Column("run_id", sa.String(250), nullable=True),      # NULL while the claiming trigger runs
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# --- incidents and outbox (issue 5): tables below this line ---
+
+incidents = sa.Table(
+    "incidents", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uid", sa.String(32), nullable=False),               # random; dedup keys for sinks
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("open_key", sa.String(64), nullable=True),           # = fingerprint while open
+    sa.Column("kind", sa.String(20), nullable=False),    # task_failure|sensor_timeout|sla_miss|data_quality
+    sa.Column("state", sa.String(10), nullable=False),   # open | resolved
+    sa.Column("severity", sa.String(10), nullable=False),
+    sa.Column("dag_id", sa.String(250), nullable=False),
+    sa.Column("task_id", sa.String(250), nullable=True),
+    sa.Column("map_index", sa.Integer, nullable=False, default=-1),
+    sa.Column("error_type", sa.String(250), nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("run_id", sa.String(250), nullable=True),            # of the latest occurrence
+    sa.Column("logical_date", UtcDateTime, nullable=True),
+    sa.Column("try_number", sa.Integer, nullable=False, default=0),
+    sa.Column("tries", sa.Integer, nullable=False, default=0),
+    sa.Column("occurrences", sa.Integer, nullable=False, default=1),
+    sa.Column("sinks_json", sa.Text, nullable=False, default="[]"),  # sink specs fixed at opening
+    sa.Column("opened_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("resolved_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("open_key", name="uq_incidents_open_key"),
+    sa.Index("ix_incidents_dag_state", "dag_id", "state"),
+    sa.Index("ix_incidents_opened", "opened_at"),
+)
+
+incident_events = sa.Table(
+    "incident_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.Integer, nullable=False),
+    sa.Column("event", sa.String(30), nullable=False),   # incident.opened|updated|resolved
+    sa.Column("reason", sa.String(20), nullable=False),  # opened|occurrence|retry|resolved
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("try_number", sa.Integer, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Index("ix_incident_events_incident", "incident_id"),
+)
+
+outbox = sa.Table(
+    "outbox", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("incident_id", sa.Integer, nullable=False),
+    sa.Column("sink_key", sa.String(64), nullable=False),
+    sa.Column("sink_json", sa.Text, nullable=False),
+    sa.Column("event", sa.String(30), nullable=False),
+    sa.Column("payload_json", sa.Text, nullable=False),
+    sa.Column("state", sa.String(10), nullable=False),   # pending | delivered | dead
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("next_attempt_at", UtcDateTime, nullable=False),
+    sa.Column("claimed_by", sa.String(32), nullable=True),
+    sa.Column("claimed_until", UtcDateTime, nullable=True),
+    sa.Column("delivered_at", UtcDateTime, nullable=True),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Index("ix_outbox_state_id", "state", "id"),
+)
+
+incident_refs = sa.Table(
+    "incident_refs", metadata,
+    sa.Column("incident_id", sa.Integer, primary_key=True),
+    sa.Column("sink_key", sa.String(64), primary_key=True),
+    sa.Column("ref_json", sa.Text, nullable=False),      # the remote id (issue key, sys_id, ...)
+)
+
+
+# --- data quality (issue 6): tables below this line ---
+
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("key", sa.String(64), nullable=False),         # sha256 of where it came from
+    sa.Column("dag_id", sa.String(250), nullable=True),      # NULL: validate() outside a task
+    sa.Column("task_id", sa.String(250), nullable=True),
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("map_index", sa.Integer, nullable=False, default=-1),
+    sa.Column("try_number", sa.Integer, nullable=False, default=0),
+    sa.Column("call_seq", sa.Integer, nullable=False, default=0),   # nth validate() in the try
+    sa.Column("record_index", sa.Integer, nullable=False),
+    sa.Column("fileloc", sa.Text, nullable=True),            # DAG file, to find the contract
+    sa.Column("source", sa.Text, nullable=True),             # where the record came from
+    sa.Column("contract", sa.String(250), nullable=False),
+    sa.Column("destination", sa.String(250), nullable=True),
+    sa.Column("record_json", sa.Text, nullable=False),
+    sa.Column("errors_json", sa.Text, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),      # pending|replaying|replayed|discarded|superseded
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("replayed_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("key", name="uq_dead_letters_key"),
+    sa.Index("ix_dead_letters_dag_status", "dag_id", "status"),
+    sa.Index("ix_dead_letters_status", "status"),
+)
+
+quality_references = sa.Table(
+    "quality_references", metadata,
+    sa.Column("dataset", sa.String(250), primary_key=True),
+    sa.Column("profile_json", sa.Text, nullable=False),
+    sa.Column("pinned", sa.Boolean, nullable=False, default=False),
+    sa.Column("run_id", sa.String(250), nullable=True),      # the run whose data it profiles
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+quality_reports = sa.Table(
+    "quality_reports", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dataset", sa.String(250), nullable=False),
+    sa.Column("dag_id", sa.String(250), nullable=True),
+    sa.Column("task_id", sa.String(250), nullable=True),
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False),      # baseline | passed | held
+    sa.Column("threshold", sa.Float, nullable=False),
+    sa.Column("report_json", sa.Text, nullable=False),       # per-column PSI/KS, the profile
+    sa.Column("quarantine_path", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_quality_reports_dataset", "dataset", "created_at"),
+)

@@ -5,6 +5,12 @@ process pool isolates tasks that hold the GIL or may crash the interpreter. Even
 either come back through one queue. A thread cannot be killed, so a timed-out try in thread
 mode gets a TaskTimeout raised into it (delivered between bytecodes); the scheduler gives it
 a grace period and then fails the try itself, refusing any late report.
+
+In process mode a try's outcome travels back as the pool future's result, never through a
+shared multiprocessing queue: a worker killed while writing to such a queue leaves its write
+lock held forever, and every later writer would hang. Only the best-effort "started" events
+use a queue, one per pool (a broken pool's queue is abandoned with it), and a "started" that
+arrives after its try's outcome is dropped.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import os
 import queue
 import threading
 import time
+from collections import OrderedDict
 from concurrent.futures import Executor as _PoolExecutor
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -22,19 +29,36 @@ from typing import Any
 
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture, uninstall_capture, wait_for_log_writes
-from .base import TIKey, TryEvent, TryFinished, TryRequest
+from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted
 
 DEFAULT_WORKERS = 32
-_events_q: Any = None
+_REMEMBERED_OUTCOMES = 10_000
+_started_q: Any = None
+TryId = tuple[str, str, int, int]
 
 
-def _process_init(events: Any) -> None:
-    global _events_q
-    _events_q = events
+def _process_init(started: Any) -> None:
+    global _started_q
+    _started_q = started
+    started.cancel_join_thread()      # exiting never waits on a queue a dead sibling may hold
 
 
-def _run_in_process(request: TryRequest) -> None:
-    run_try(request, _events_q.put)
+def _run_in_process(request: TryRequest) -> list[TryEvent]:
+    """Runs in the worker process; the outcome is the return value (see the module docstring)."""
+    outcome: list[TryEvent] = []
+
+    def report(event: TryEvent) -> None:
+        if isinstance(event, TryStarted):
+            _started_q.put(event)
+        else:
+            outcome.append(event)
+
+    run_try(request, report)
+    return outcome
+
+
+def _try_id(event: TryStarted | TryFinished) -> TryId:
+    return (event.run_id, event.task_id, event.map_index, event.try_number)
 
 
 class LocalExecutor:
@@ -44,34 +68,64 @@ class LocalExecutor:
         self.mode = mode
         workers = max_workers or (DEFAULT_WORKERS if mode == "thread" else os.cpu_count() or 2)
         self._pool: _PoolExecutor
+        self._queue: queue.SimpleQueue[TryEvent] = queue.SimpleQueue()
+        self._threads: dict[tuple[str, TIKey], int] = {}
+        self._lock = threading.Lock()
+        self._closed = False
         if mode == "thread":
-            self._queue: Any = queue.SimpleQueue()
             self._pool = ThreadPoolExecutor(workers, thread_name_prefix="legato-worker")
             install_capture()
         else:
             self._ctx = multiprocessing.get_context("spawn")
-            self._queue = self._ctx.Queue()
             self._workers = workers
+            self._outcomes: OrderedDict[TryId, None] = OrderedDict()
             self._pool = self._new_process_pool()
-        self._threads: dict[tuple[str, TIKey], int] = {}
-        self._lock = threading.Lock()
-        self._closed = False
 
     def _new_process_pool(self) -> ProcessPoolExecutor:
+        started = self._started_q = self._ctx.Queue()
+        threading.Thread(target=self._pump_started, args=(started,), daemon=True,
+                         name="legato-started-pump").start()
         return ProcessPoolExecutor(self._workers, mp_context=self._ctx,
-                                   initializer=_process_init, initargs=(self._queue,))
+                                   initializer=_process_init, initargs=(started,))
 
-    def _report_if_lost(self, future: Future[None], request: TryRequest,
+    def _pump_started(self, started: Any) -> None:
+        """Forward a pool's "started" events until the pool is replaced or closed."""
+        while not self._closed and self._started_q is started:
+            try:
+                event = started.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            except (EOFError, OSError):
+                return
+            with self._lock:
+                if _try_id(event) not in self._outcomes:
+                    self._queue.put(event)
+
+    def _deliver_outcome(self, events: list[TryEvent]) -> None:
+        with self._lock:
+            for event in events:
+                self._outcomes[_try_id(event)] = None
+                self._queue.put(event)
+            while len(self._outcomes) > _REMEMBERED_OUTCOMES:
+                self._outcomes.popitem(last=False)
+
+    def _collect_outcome(self, future: Future[list[TryEvent]], request: TryRequest,
                         pool: ProcessPoolExecutor) -> None:
-        """A worker process that died (killed, segfault, os._exit) takes its try with it:
-        report the try as lost so the scheduler retries it, and replace a broken pool."""
-        if future.cancelled() or future.exception() is None:
+        """Deliver a try's outcome. A worker process that died (killed, segfault, os._exit)
+        takes its try with it: report the try as lost so the scheduler retries it, and
+        replace the broken pool."""
+        if future.cancelled():
             return
         exc = future.exception()
+        if exc is None:
+            self._deliver_outcome(future.result())
+            return
         now = time.time()
-        self._queue.put(TryFinished(
+        self._deliver_outcome([TryFinished(
             request.run_id, request.task_id, request.map_index, request.try_number, "failed",
-            start=now, end=now, error=f"the worker process died: {exc!r}", error_type="TryLost"))
+            start=now, end=now, error_type="TryLost",
+            error=(f"the worker process died: {exc!r}" if isinstance(exc, BrokenProcessPool)
+                   else f"the worker could not run the try: {exc!r}"))])
         if isinstance(exc, BrokenProcessPool):
             with self._lock:
                 if self._pool is pool and not self._closed:
@@ -94,7 +148,7 @@ class LocalExecutor:
             with self._lock:
                 pool = self._pool
             future = pool.submit(_run_in_process, request)
-            future.add_done_callback(lambda f, r=request, p=pool: self._report_if_lost(f, r, p))
+            future.add_done_callback(lambda f, r=request, p=pool: self._collect_outcome(f, r, p))
 
     def post(self, event: TryEvent) -> None:
         """Inject an event (a triggerer finishing a deferred try); safe from any thread."""

@@ -1,0 +1,84 @@
+"""`legato incidents list|show|figures`: the built-in incident store, for people and scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from ..config import load_settings
+from .output import console, emit_json, fail_usage, fmt_time, table
+
+incidents_app = typer.Typer(help="incidents", no_args_is_help=True)
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
+
+
+@incidents_app.command("list")
+def list_incidents(
+    state: Annotated[str | None, typer.Option(help="open or resolved.")] = None,
+    dag: Annotated[str | None, typer.Option("--dag", help="Only this DAG.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+    as_json: JsonOpt = False,
+) -> None:
+    """Incidents, newest first."""
+    from ..services import incidents as svc
+
+    try:
+        found = svc.list_incidents(load_settings(), state=state, dag_id=dag, limit=limit)
+    except ValueError as exc:
+        raise fail_usage(str(exc)) from None
+    if as_json:
+        emit_json([svc.incident_json(i) for i in found])
+        return
+    rows = [[i.id, i.state, i.kind, i.dag_id, i.task_id or "", i.error_type or "", i.occurrences,
+             fmt_time(i.opened_at), fmt_time(i.resolved_at)] for i in found]
+    console().print(table("incidents", ["id", "state", "kind", "dag", "task", "error type",
+                                        "occurrences", "opened", "resolved"], rows))
+
+
+@incidents_app.command("show")
+def show(incident_id: int, as_json: JsonOpt = False) -> None:
+    """One incident: its fields, its history and the delivery of each event to each sink."""
+    from ..services import incidents as svc
+    from ..services.queries import NotFound
+
+    try:
+        detail = svc.show_incident(load_settings(), incident_id)
+    except NotFound as exc:
+        raise fail_usage(str(exc)) from None
+    doc = detail.to_json()
+    if as_json:
+        emit_json(doc)
+        return
+    out = console()
+    out.print(f"incident {doc['id']}  [bold]{doc['state']}[/bold]  {doc['kind']}  "
+              f"severity {doc['severity']}")
+    for key in ("dag_id", "task_id", "run_id", "logical_date", "error_type", "error", "tries",
+                "occurrences", "opened_at", "resolved_at", "fingerprint"):
+        out.print(f"  {key:<13} {doc[key] if doc[key] is not None else ''}")
+    out.print(table("history", ["at", "event", "reason", "run", "try"],
+                    [[e["at"], e["event"], e["reason"], e["run_id"], e["try_number"]]
+                     for e in doc["events"]]))
+    if doc["deliveries"]:
+        out.print(table("deliveries", ["sink", "event", "state", "attempts", "last error"],
+                        [[d["sink"], d["event"], d["state"], d["attempts"], d["last_error"]]
+                         for d in doc["deliveries"]]))
+
+
+@incidents_app.command("figures")
+def figures(as_json: JsonOpt = False) -> None:
+    """Open incidents and mean time to resolution, per DAG."""
+    from ..services import incidents as svc
+
+    doc = svc.incident_figures(load_settings())
+    if as_json:
+        emit_json(doc)
+        return
+
+    def mttr(v: float | None) -> str:
+        return "" if v is None else f"{v:.1f}s"
+
+    console().print(table(f"open: {doc['open']}  mean time to resolution: {mttr(doc['mttr_s'])}",
+                          ["dag", "open", "resolved", "mttr"],
+                          [[d["dag_id"], d["open"], d["resolved"], mttr(d["mttr_s"])]
+                           for d in doc["dags"]]))

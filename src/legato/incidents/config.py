@@ -1,0 +1,223 @@
+"""Sink configuration: plain, frozen, callable-free objects users put in `DAG(incidents=[...])`
+or in `LEGATO_INCIDENTS`. Each becomes a JSON spec (`to_spec`) stored with the DAG and with
+every outbox row, so whichever process delivers an event rebuilds the same sink from it.
+
+Credentials never live here: a sink names a connection (`conn_id`, read from
+`LEGATO_CONN_<ID>` when delivering), and a Webhook's signing key is a reference —
+`"conn:ID"` (the connection's password), `"var:NAME"` or `"env:NAME"` — never the key itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import MISSING, asdict, dataclass, fields
+from typing import Any, ClassVar
+from urllib.parse import urlsplit
+
+
+class IncidentConfigError(ValueError):
+    """A sink is misconfigured (the message names the sink and the field)."""
+
+
+SECRET_PREFIXES = ("conn:", "var:", "env:")
+
+
+def _need(kind: str, name: str, value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise IncidentConfigError(f"{kind}: {name} is required (a non-empty string)")
+
+
+def _url(kind: str, name: str, value: Any) -> None:
+    _need(kind, name, value)
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise IncidentConfigError(f"{kind}: {name} {value!r} is not an http(s) URL")
+
+
+@dataclass(frozen=True)
+class SinkConfig:
+    type: ClassVar[str] = ""
+
+    def to_spec(self) -> dict[str, Any]:
+        return {"type": self.type, **{k: v for k, v in asdict(self).items() if v is not None}}
+
+    @property
+    def key(self) -> str:
+        """Stable identity of this sink (the outbox and remote ids are kept per key)."""
+        raw = json.dumps(self.to_spec(), sort_keys=True)
+        return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+    def describe(self) -> str:
+        spec = self.to_spec()
+        where = spec.get("url") or spec.get("conn_id") or ""
+        return f"{self.type}({where})"
+
+
+@dataclass(frozen=True)
+class Webhook(SinkConfig):
+    """POST the incident event as JSON; signed with HMAC-SHA256 when `secret` is set."""
+
+    type: ClassVar[str] = "webhook"
+    url: str
+    secret: str | None = None
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _url("Webhook", "url", self.url)
+        if self.secret is not None and not str(self.secret).startswith(SECRET_PREFIXES):
+            raise IncidentConfigError(
+                "Webhook: secret must name where the key is kept ('conn:ID', 'var:NAME' or "
+                "'env:NAME'), never the key itself in DAG code")
+
+
+@dataclass(frozen=True)
+class Jira(SinkConfig):
+    """Jira Cloud / Jira Service Management REST: create an issue (or, with `service_desk_id`
+    and `request_type_id`, a JSM request), comment, transition when resolved. The connection
+    holds the account e-mail (login) and API token (password)."""
+
+    type: ClassVar[str] = "jira"
+    url: str
+    project: str | None = None
+    conn_id: str = "jira"
+    issue_type: str = "Bug"
+    resolve_transition: str = "Done"
+    service_desk_id: str | None = None
+    request_type_id: str | None = None
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _url("Jira", "url", self.url)
+        _need("Jira", "conn_id", self.conn_id)
+        if self.service_desk_id is None and self.request_type_id is None:
+            _need("Jira", "project", self.project)
+        elif not (self.service_desk_id and self.request_type_id):
+            raise IncidentConfigError("Jira: service_desk_id and request_type_id go together")
+
+
+@dataclass(frozen=True)
+class ServiceNow(SinkConfig):
+    """ServiceNow Table API on `incident`: insert, work notes, resolve with a close code.
+    The connection holds the user (login) and password."""
+
+    type: ClassVar[str] = "servicenow"
+    url: str
+    conn_id: str = "servicenow"
+    close_code: str = "Solution provided"
+    assignment_group: str | None = None
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _url("ServiceNow", "url", self.url)
+        _need("ServiceNow", "conn_id", self.conn_id)
+
+
+@dataclass(frozen=True)
+class Zendesk(SinkConfig):
+    """Zendesk Tickets API: create (with an Idempotency-Key), comment, solve. The connection
+    holds the agent e-mail (login) and API token (password)."""
+
+    type: ClassVar[str] = "zendesk"
+    url: str
+    conn_id: str = "zendesk"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _url("Zendesk", "url", self.url)
+        _need("Zendesk", "conn_id", self.conn_id)
+
+
+@dataclass(frozen=True)
+class PagerDuty(SinkConfig):
+    """PagerDuty Events API v2: trigger / resolve with dedup_key = the incident fingerprint.
+    The connection's password (or login) is the integration's routing key."""
+
+    type: ClassVar[str] = "pagerduty"
+    conn_id: str = "pagerduty"
+    url: str = "https://events.pagerduty.com"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _url("PagerDuty", "url", self.url)
+        _need("PagerDuty", "conn_id", self.conn_id)
+
+
+@dataclass(frozen=True)
+class Opsgenie(SinkConfig):
+    """Opsgenie Alert API: create with alias = fingerprint, notes, close by alias. The
+    connection's password (or login) is the API integration key."""
+
+    type: ClassVar[str] = "opsgenie"
+    conn_id: str = "opsgenie"
+    url: str = "https://api.opsgenie.com"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _url("Opsgenie", "url", self.url)
+        _need("Opsgenie", "conn_id", self.conn_id)
+
+
+@dataclass(frozen=True)
+class Slack(SinkConfig):
+    """Slack incoming webhook. The webhook URL is a secret: the connection holds it
+    (`LEGATO_CONN_SLACK=https://hooks.slack.com/services/...`)."""
+
+    type: ClassVar[str] = "slack"
+    conn_id: str = "slack"
+    timeout_s: float = 10.0
+
+    def __post_init__(self) -> None:
+        _need("Slack", "conn_id", self.conn_id)
+
+
+SINK_TYPES: dict[str, type[SinkConfig]] = {
+    c.type: c for c in (Webhook, Jira, ServiceNow, Zendesk, PagerDuty, Opsgenie, Slack)}
+
+
+def sink_from_spec(spec: dict[str, Any]) -> SinkConfig:
+    kind = spec.get("type")
+    cls = SINK_TYPES.get(str(kind))
+    if cls is None:
+        raise IncidentConfigError(f"unknown incident sink type {kind!r}; known: "
+                                  f"{', '.join(sorted(SINK_TYPES))}")
+    names = {f.name for f in fields(cls)}
+    unknown = set(spec) - names - {"type"}
+    if unknown:
+        raise IncidentConfigError(f"{cls.__name__}: unknown field(s) {', '.join(sorted(unknown))}")
+    for f in fields(cls):
+        if f.default is MISSING and f.name not in spec:
+            raise IncidentConfigError(f"{cls.__name__}: {f.name} is required")
+    try:
+        return cls(**{k: v for k, v in spec.items() if k != "type"})
+    except TypeError as exc:
+        raise IncidentConfigError(f"{cls.__name__}: {exc}") from None
+
+
+def check_sinks(sinks: Any, where: str) -> tuple[SinkConfig, ...]:
+    """Validate `DAG(incidents=...)`: sink objects only (a clear error names the DAG)."""
+    out = []
+    for s in sinks:
+        if not isinstance(s, SinkConfig):
+            raise IncidentConfigError(
+                f"{where}: incidents=[...] takes sink objects (Webhook, Jira, ServiceNow, Zendesk, "
+                f"PagerDuty, Opsgenie, Slack from legato.incidents), got {s!r}")
+        out.append(s)
+    return tuple(out)
+
+
+def parse_global_sinks(raw: str | None) -> tuple[SinkConfig, ...]:
+    """`LEGATO_INCIDENTS`: a JSON list of sink specs (`[{"type": "pagerduty", "conn_id":
+    "pd"}]`), or comma-separated http(s) URLs, each a Webhook."""
+    if raw is None or not raw.strip():
+        return ()
+    text = raw.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise IncidentConfigError(f"LEGATO_INCIDENTS is not valid JSON: {exc}") from None
+        if not all(isinstance(i, dict) for i in items):
+            raise IncidentConfigError("LEGATO_INCIDENTS: each item must be an object with a 'type'")
+        return tuple(sink_from_spec(i) for i in items)
+    return tuple(Webhook(u.strip()) for u in text.split(",") if u.strip())

@@ -1,0 +1,51 @@
+"""Zendesk Tickets API (basic auth as `{email}/token:{api_token}`).
+
+opened: POST /api/v2/tickets.json with an `Idempotency-Key` (the outbox row's delivery id), so
+a retried create returns the first ticket instead of making another. updated: PUT
+/api/v2/tickets/{id}.json with a private comment. resolved: the same with `status: solved`.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from ..config import Zendesk
+from ..lifecycle import body_text, title
+from .base import Delivery, DeliveryError, check, connection, json_of
+
+PRIORITY = {"critical": "urgent", "error": "high", "warning": "normal", "info": "low"}
+
+
+def _headers(cfg: Zendesk) -> dict[str, str]:
+    conn = connection(cfg.conn_id, "Zendesk")
+    if not conn.login or not conn.password:
+        raise DeliveryError(f"Zendesk: connection {cfg.conn_id!r} needs the agent e-mail (login) "
+                            "and an API token (password)")
+    token = base64.b64encode(f"{conn.login}/token:{conn.password}".encode()).decode()
+    return {"Authorization": f"Basic {token}", "Accept": "application/json",
+            "Content-Type": "application/json"}
+
+
+def send(cfg: Zendesk, d: Delivery, client: Any) -> dict[str, Any] | None:
+    headers = _headers(cfg)
+    if d.event == "incident.opened":
+        ticket = {"subject": title(d.doc), "comment": {"body": body_text(d.doc)},
+                  "priority": PRIORITY[d.incident["severity"]], "external_id": d.uid,
+                  "tags": ["legato", d.incident["kind"]]}
+        r = check(client.post(f"{cfg.url}/api/v2/tickets.json", timeout=cfg.timeout_s,
+                              headers={**headers, "Idempotency-Key": d.delivery_id},
+                              json={"ticket": ticket}), "Zendesk create ticket")
+        ticket_id = (json_of(r).get("ticket") or {}).get("id")
+        if ticket_id is None:
+            raise DeliveryError("Zendesk create ticket: the response has no ticket id")
+        return {"id": ticket_id}
+    if not d.ref or "id" not in d.ref:
+        raise DeliveryError("Zendesk: no ticket was created for this incident", permanent=True)
+    if d.event == "incident.updated":
+        ticket = {"comment": {"body": body_text(d.doc), "public": False}}
+    else:
+        ticket = {"status": "solved", "comment": {"body": d.doc["meta"]["note"], "public": False}}
+    check(client.put(f"{cfg.url}/api/v2/tickets/{d.ref['id']}.json", headers=headers,
+                     timeout=cfg.timeout_s, json={"ticket": ticket}), "Zendesk update ticket")
+    return None

@@ -1,0 +1,169 @@
+"""Destinations: where valid records land, and where replayed dead letters are delivered.
+
+The seam is one method, `deliver(items)`, with `items` a list of `(key, record)`; it must be
+idempotent per key — delivering the same key twice lands the record once. That is what makes
+replay exactly-once: replay marks a letter `replaying`, delivers, then marks it `replayed`,
+and a replay interrupted anywhere in between simply delivers again.
+
+`SqlTable` gets idempotence from the database: the rows and a mark per key (table
+`legato_delivered`, key primary key) are inserted in ONE transaction in the destination
+database, so either both are there or neither is; a key already marked is skipped, and two
+concurrent replays of one key cannot both commit (the second violates the primary key and
+retries, then finds the mark).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from .registry import caller_file, register
+
+Item = tuple[str, dict[str, Any]]
+MARKS_TABLE = "legato_delivered"
+_engines: dict[str, Any] = {}
+_lock = threading.Lock()
+
+
+class Destination(Protocol):
+    name: str
+
+    def deliver(self, items: Sequence[Item]) -> int:
+        """Land each record once per key; return how many landed now (not before)."""
+        ...
+
+
+def _engine(url: str) -> Any:
+    from ..store.db import create
+
+    with _lock:
+        if url not in _engines:
+            _engines[url] = create(url)
+        return _engines[url]
+
+
+def _column_type(value: Any) -> Any:
+    import sqlalchemy as sa
+
+    if isinstance(value, bool):
+        return sa.Boolean
+    if isinstance(value, int):
+        return sa.BigInteger
+    if isinstance(value, float):
+        return sa.Float
+    return sa.Text
+
+
+def _cell(value: Any) -> Any:
+    return json.dumps(value, default=str) if isinstance(value, (dict, list, tuple)) else value
+
+
+class SqlTable:
+    """Rows of a SQL table (any SQLAlchemy URL): one column per top-level field, nested values
+    as JSON text. The table is created from the first record if it does not exist."""
+
+    def __init__(self, url: str, table: str, *, name: str | None = None,
+                 columns: Sequence[str] | None = None) -> None:
+        self.url = url
+        self.table = table
+        self.name = name or table
+        self.columns = tuple(columns) if columns else None
+        self.origin = caller_file()
+        register("destination", self.name, self, self.origin)
+
+    def _table(self, conn: Any, sample: dict[str, Any]) -> Any:
+        import sqlalchemy as sa
+
+        md = sa.MetaData()
+        if sa.inspect(conn).has_table(self.table):
+            return sa.Table(self.table, md, autoload_with=conn)
+        names = self.columns or tuple(sample)
+        table = sa.Table(self.table, md, *[sa.Column(n, _column_type(sample.get(n)))
+                                           for n in names])
+        table.create(conn, checkfirst=True)
+        return table
+
+    def _rows(self, table: Any, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        names = [c.name for c in table.columns]
+        return [{n: _cell(r.get(n)) for n in names} for r in records]
+
+    def write(self, records: Sequence[dict[str, Any]]) -> int:
+        """Insert `records` in one transaction (the task's normal load; not deduplicated)."""
+        if not records:
+            return 0
+        with _engine(self.url).begin() as conn:
+            table = self._table(conn, records[0])
+            conn.execute(table.insert(), self._rows(table, records))
+        return len(records)
+
+    def deliver(self, items: Sequence[Item]) -> int:
+        import sqlalchemy as sa
+
+        if not items:
+            return 0
+        for attempt in range(3):
+            try:
+                return self._deliver_once(items)
+            except sa.exc.IntegrityError:
+                if attempt == 2:
+                    raise
+        return 0
+
+    def _deliver_once(self, items: Sequence[Item]) -> int:
+        import sqlalchemy as sa
+
+        with _engine(self.url).begin() as conn:
+            marks = _marks_table(conn)
+            keys = [k for k, _ in items]
+            done = {k for (k,) in conn.execute(sa.select(marks.c.key).where(marks.c.key.in_(keys)))}
+            fresh = [(k, r) for k, r in items if k not in done]
+            if not fresh:
+                return 0
+            table = self._table(conn, fresh[0][1])
+            conn.execute(table.insert(), self._rows(table, [r for _, r in fresh]))
+            now = datetime.now(UTC).replace(tzinfo=None)
+            conn.execute(marks.insert(), [{"key": k, "destination": self.name, "at": now}
+                                          for k, _ in fresh])
+        return len(fresh)
+
+    def __repr__(self) -> str:
+        return f"<SqlTable {self.name!r} {self.table}>"
+
+
+def _marks_table(conn: Any) -> Any:
+    import sqlalchemy as sa
+
+    table = sa.Table(MARKS_TABLE, sa.MetaData(),
+                     sa.Column("key", sa.String(64), primary_key=True),
+                     sa.Column("destination", sa.String(250), nullable=False),
+                     sa.Column("at", sa.DateTime, nullable=False))
+    table.create(conn, checkfirst=True)
+    return table
+
+
+class CallableDestination:
+    """A destination you write: `fn(items)` gets `(key, record)` pairs and must land each key
+    at most once (upsert on the key, or check it first); it returns how many landed."""
+
+    def __init__(self, fn: Callable[[Sequence[Item]], int | None], name: str) -> None:
+        self.fn = fn
+        self.name = name
+        self.origin = caller_file()
+        register("destination", name, self, self.origin)
+
+    def deliver(self, items: Sequence[Item]) -> int:
+        landed = self.fn(items)
+        return len(items) if landed is None else int(landed)
+
+
+def destination(name: str) -> Callable[[Callable[[Sequence[Item]], int | None]],
+                                       CallableDestination]:
+    """Decorator form of CallableDestination: `@destination("erp")` over `def f(items): ...`."""
+    def wrap(fn: Callable[[Sequence[Item]], int | None]) -> CallableDestination:
+        dest = CallableDestination(fn, name)
+        dest.origin = getattr(getattr(fn, "__code__", None), "co_filename", dest.origin)
+        return dest
+    return wrap

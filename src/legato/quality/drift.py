@@ -1,0 +1,170 @@
+"""Drift: compare a profile with its dataset's reference (PSI and KS per column), and the gate.
+
+`compare(reference, current)` is pure. Numeric columns: PSI over the reference's deciles
+(the current fractions in the same bins) and the two-sample KS statistic between the two
+sketches (exact up to 1,000 rows, within about 1/1,000 beyond). Categorical columns: PSI over
+the reference's categories plus "other"; no KS. A column drifts when its PSI is over
+`threshold` or its KS over `ks_threshold`; a reference column missing from the data drifts.
+
+`drift_gate(data, dataset=...)` is the gate in front of publishing: the first data a dataset
+sees becomes its reference (unless one was pinned); later data is compared; above the
+threshold the data is written to quarantine ($LEGATO_HOME/quarantine/<dataset>/...), the report
+is stored with status `held`, and DataQualityError is raised (the task fails, an incident
+opens); below it the report is stored as `passed` and the data is returned unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..authoring.context import Context, current_context
+from . import stats
+from .errors import DataQualityError
+from .profile import OTHER, as_records, profile
+
+DEFAULT_PSI_THRESHOLD = 0.2     # the usual rule of thumb: above 0.2 a population has shifted
+DEFAULT_KS_THRESHOLD = 0.2
+
+
+def _categorical_psi(ref: dict[str, Any], cur: dict[str, Any]) -> float:
+    keys = [k for k in ref["frequencies"] if k != OTHER]
+    expected = [ref["frequencies"][k] for k in keys]
+    actual = [cur.get("frequencies", {}).get(k, 0.0) for k in keys]
+    expected.append(max(0.0, 1.0 - sum(expected)))
+    actual.append(max(0.0, 1.0 - sum(actual)))
+    return stats.psi(expected, actual)
+
+
+def compare_column(ref: dict[str, Any], cur: dict[str, Any] | None, threshold: float,
+                   ks_threshold: float) -> dict[str, Any]:
+    if cur is None or cur.get("kind") == "empty":
+        return {"kind": ref.get("kind"), "psi": None, "ks": None, "drifted": True,
+                "reason": "no values in the new data"}
+    if ref.get("kind") == "numeric" and cur.get("kind") == "numeric":
+        value_psi = stats.psi(ref["psi_fractions"],
+                              stats.bin_fractions(cur["sketch"], ref["psi_edges"]))
+        ks = stats.ks_statistic(ref["sketch"], cur["sketch"])
+        return {"kind": "numeric", "psi": value_psi, "ks": ks,
+                "drifted": value_psi > threshold or ks > ks_threshold,
+                "mean": {"reference": ref["mean"], "current": cur["mean"]}}
+    if ref.get("kind") == "categorical" and cur.get("kind") == "categorical":
+        value_psi = _categorical_psi(ref, cur)
+        return {"kind": "categorical", "psi": value_psi, "ks": None,
+                "drifted": value_psi > threshold}
+    return {"kind": cur.get("kind"), "psi": None, "ks": None, "drifted": True,
+            "reason": f"type changed from {ref.get('kind')} to {cur.get('kind')}"}
+
+
+def compare(reference: dict[str, Any], current: dict[str, Any], *,
+            threshold: float = DEFAULT_PSI_THRESHOLD,
+            ks_threshold: float = DEFAULT_KS_THRESHOLD) -> dict[str, Any]:
+    """The drift report of `current` against `reference` (both profiles)."""
+    columns = {name: compare_column(ref, current["columns"].get(name), threshold, ks_threshold)
+               for name, ref in reference["columns"].items() if ref.get("kind") != "empty"}
+    drifted = [n for n, c in columns.items() if c["drifted"]]
+    psis = [c["psi"] for c in columns.values() if c["psi"] is not None]
+    return {"threshold": threshold, "ks_threshold": ks_threshold, "drifted": drifted,
+            "max_psi": max(psis) if psis else None, "columns": columns,
+            "new_columns": sorted(set(current["columns"]) - set(reference["columns"])),
+            "row_count": current["row_count"], "reference_row_count": reference["row_count"]}
+
+
+def _engine() -> Any:
+    from ..config import load_settings
+    from ..store.db import open_engine
+
+    return open_engine(load_settings().database_url)
+
+
+def pin_reference(dataset: str, data_or_profile: Any) -> dict[str, Any]:
+    """Make `data_or_profile` (a profile, or data to profile) the dataset's reference."""
+    from ..store import profiles
+
+    prof = data_or_profile if _is_profile(data_or_profile) else profile(data_or_profile)
+    ctx = current_context()
+    with _engine().begin() as conn:
+        profiles.pin_reference(conn, dataset, prof, run_id=ctx.run_id if ctx else None,
+                               at=datetime.now(UTC))
+    return prof
+
+
+def _is_profile(value: Any) -> bool:
+    return isinstance(value, dict) and "row_count" in value and "columns" in value
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip(".") or "_"
+
+
+def quarantine(data: Any, dataset: str, ctx: Context | None) -> Path:
+    """Write the held data as JSON lines under $LEGATO_HOME/quarantine/<dataset>/."""
+    from ..config import load_settings
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    name = (f"{_safe(ctx.run_id)}__{_safe(ctx.task_id)}__try{ctx.try_number}.jsonl" if ctx
+            else f"adhoc__{stamp}.jsonl")
+    path = load_settings().home / "quarantine" / _safe(dataset) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w") as f:
+        for record in as_records(data):
+            f.write(json.dumps(record, default=str) + "\n")
+    tmp.replace(path)
+    return path
+
+
+def drift_gate(data: Any, *, dataset: str, threshold: float = DEFAULT_PSI_THRESHOLD,
+               ks_threshold: float = DEFAULT_KS_THRESHOLD) -> Any:
+    """Return `data` if it has not drifted from the dataset's reference; otherwise quarantine
+    it, keep the report, and raise DataQualityError. The first data seen becomes the reference."""
+    from ..store import profiles
+
+    if not dataset:
+        raise ValueError("drift_gate needs a dataset name")
+    current = profile(data)
+    ctx = current_context()
+    engine = _engine()
+    with engine.connect() as conn:
+        reference = profiles.get_reference(conn, dataset)
+    where = {"dag_id": ctx.dag_id if ctx else None, "task_id": ctx.task_id if ctx else None,
+             "run_id": ctx.run_id if ctx else None}
+    now = datetime.now(UTC)
+    if reference is None:
+        with engine.begin() as conn:
+            profiles.insert_reference_if_absent(conn, dataset, current, run_id=where["run_id"],
+                                                at=now)
+            profiles.insert_report(conn, dataset=dataset, status="baseline", threshold=threshold,
+                                   report={"profile": current, "drifted": [], "columns": {}},
+                                   at=now, **where)
+        return data
+    report = compare(reference.profile, current, threshold=threshold, ks_threshold=ks_threshold)
+    report["profile"] = current
+    held = bool(report["drifted"])
+    path = quarantine(data, dataset, ctx) if held else None
+    with engine.begin() as conn:
+        profiles.insert_report(conn, dataset=dataset, status="held" if held else "passed",
+                               threshold=threshold, report=report, at=now,
+                               quarantine_path=str(path) if path else None, **where)
+    if held:
+        raise DataQualityError(_held_message(dataset, report, path))
+    if ctx is not None:
+        ctx.log.info("dataset %r: no drift (max PSI %s)", dataset, report["max_psi"])
+    return data
+
+
+def _held_message(dataset: str, report: dict[str, Any], path: Path | None) -> str:
+    parts = []
+    for name in report["drifted"]:
+        c = report["columns"][name]
+        if c.get("reason"):
+            parts.append(f"{name} ({c['reason']})")
+        else:
+            ks = f", KS {c['ks']:.3f}" if c["ks"] is not None else ""
+            parts.append(f"{name} (PSI {c['psi']:.3f}{ks})")
+    return (f"dataset {dataset!r} drifted from its reference: {', '.join(parts)}; thresholds "
+            f"PSI {report['threshold']}, KS {report['ks_threshold']}; publication held, data "
+            f"quarantined at {path}")
