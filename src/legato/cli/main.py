@@ -9,7 +9,18 @@ import typer
 
 from ..config import load_settings
 from ..services import queries
-from . import dlq_cmds, incidents_cmds, operate_cmds, quality_cmds, server_cmds, up_cmd
+from . import (
+    datasets_cmds,
+    dlq_cmds,
+    events_cmds,
+    incidents_cmds,
+    operate_cmds,
+    project_cmds,
+    quality_cmds,
+    secrets_cmds,
+    server_cmds,
+    up_cmd,
+)
 from .output import (
     EXIT_OK,
     console,
@@ -31,6 +42,12 @@ app.add_typer(dags_app, name="dags")
 app.add_typer(incidents_cmds.incidents_app, name="incidents")
 app.add_typer(dlq_cmds.dlq_app, name="dlq")
 app.add_typer(quality_cmds.quality_app, name="quality")
+app.add_typer(datasets_cmds.datasets_app, name="datasets")
+app.add_typer(events_cmds.events_app, name="events")
+app.add_typer(secrets_cmds.connections_app, name="connections")
+app.add_typer(secrets_cmds.variables_app, name="variables")
+datasets_cmds.register(app)
+project_cmds.register(app)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 

@@ -53,6 +53,14 @@ class SlaMissed:
     at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class SchedulerTicked:
+    """One scheduler pass is done (metrics: loop duration, how much is in flight)."""
+    duration_s: float
+    active_runs: int
+    at: datetime
+
+
 class Bus:
     def __init__(self) -> None:
         self._subs: dict[type, list[Callable[[Any], None]]] = defaultdict(list)
@@ -60,6 +68,10 @@ class Bus:
 
     def subscribe(self, event_type: type, handler: Callable[[Any], None]) -> None:
         self._subs[event_type].append(handler)
+
+    def wants(self, event_type: type) -> bool:
+        """Whether anyone listens for `event_type` (so a hot loop can skip building events)."""
+        return event_type in self._subs
 
     def publish(self, event: Any) -> None:
         for handler in self._subs.get(type(event), ()):

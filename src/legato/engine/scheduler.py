@@ -24,7 +24,7 @@ from ..store import runs as run_store
 from ..store import sla as sla_store
 from ..store.db import open_engine
 from . import registry
-from .bus import Bus, SlaMissed
+from .bus import Bus, SchedulerTicked, SlaMissed
 from .driver import RunDriver
 from .executors.base import Executor
 from .runs_create import create_run
@@ -186,6 +186,9 @@ class Scheduler:
             self.check_slas(now)
         self.advance_runs(now)
         self.collect(now)
+        if self.bus.wants(SchedulerTicked):
+            self.bus.publish(SchedulerTicked(time.monotonic() - mono, len(self.drivers),
+                                             datetime.now(UTC)))
 
     def start(self) -> None:
         self._next_housekeeping = 0.0

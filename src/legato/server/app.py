@@ -42,8 +42,9 @@ from ..store import runs as run_store
 from ..store.db import open_engine
 from ..store.runs import RunRow
 from ..store.tokens import TokenRow
-from . import api_incidents, api_quality, ui
+from . import api_events, api_incidents, api_lineage, api_quality, metrics_route, ui
 from .ratelimit import ENV_VAR, RateLimit, SlidingWindowLimiter, parse_rate_limit
+from .ui.lineage_pages import build_lineage_ui
 from .ui.ops_pages import build_ops_ui
 from .ui.routes import HERE as UI_DIR
 from .ui.routes import render
@@ -320,7 +321,11 @@ def create_app(settings: Settings, rate_limit: RateLimit | str | None = None) ->
 
     app.include_router(api_incidents.build_router(settings, require, record), prefix=PREFIX)
     app.include_router(api_quality.build_router(settings, require, record), prefix=PREFIX)
+    app.include_router(api_lineage.build_router(settings, require, record), prefix=PREFIX)
+    app.include_router(api_events.build_router(settings, require, record), prefix=PREFIX)
+    app.include_router(metrics_route.build_router(settings, require, record))   # /metrics
     app.include_router(ui.build_ui(settings, record))
     app.include_router(build_ops_ui(settings, record))   # incidents, dead letters, quality
+    app.include_router(build_lineage_ui(settings, record))  # datasets and lineage
     app.mount("/ui/static", StaticFiles(directory=UI_DIR / "static"), name="ui-static")
     return app

@@ -85,10 +85,10 @@ def incident_figures(settings: Settings) -> dict[str, Any]:
 
 
 def start_incidents(settings: Settings, bus: Bus) -> Any:
-    """For a long-running scheduler: the listener on `bus` and a dispatcher thread (returned;
-    call `.stop()` on shutdown)."""
+    """For a long-running scheduler: every listener on `bus` (incidents, lineage, metrics) and
+    the incidents dispatcher thread (returned; call `.stop()` on shutdown)."""
     from ..incidents.dispatcher import Dispatcher
-    from ..incidents.listener import attach
+    from .listeners import attach_all
 
-    attach(bus, settings)
+    attach_all(bus, settings)
     return Dispatcher(settings).start()

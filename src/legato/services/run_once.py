@@ -26,8 +26,8 @@ from ..engine.executors import make_executor
 from ..engine.result import RunResult
 from ..engine.runs_create import create_run
 from ..engine.states import RunState
-from ..incidents.listener import attach as attach_incidents
 from ..store.db import open_engine
+from .listeners import attach_all
 from .run_results import load_run_result
 
 
@@ -66,7 +66,7 @@ def run_dag(
     run = create_run(engine, dag, when, params=params, event=event, run_type="manual",
                      state=RunState.RUNNING)
     bus = Bus()
-    incidents = attach_incidents(bus, settings)
+    incidents = attach_all(bus, settings).incidents
     _dag_callbacks(dag, bus)
     if on_task is not None:
         bus.subscribe(TaskFinished, on_task)

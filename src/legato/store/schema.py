@@ -262,3 +262,24 @@ quality_reports = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_quality_reports_dataset", "dataset", "created_at"),
 )
+
+# --- datasets and lineage: tables below this line ---
+
+dataset_events = sa.Table(
+    # One row per update of a dataset (a successful try of a task with that outlet), written in
+    # the transaction that records the success. Dataset-scheduled DAGs read it (events pass).
+    "dataset_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uri", sa.String(1000), nullable=False),
+    sa.Column("dag_id", sa.String(250), nullable=True),
+    sa.Column("task_id", sa.String(250), nullable=True),
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("map_index", sa.Integer, nullable=False, default=-1),
+    sa.Column("extra_json", sa.Text, nullable=False, default="{}"),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_dataset_events_uri_id", "uri", "id"),
+)
+
+# --- events and triggers: tables below this line ---
+
+# --- secrets (encrypted connections and variables): tables below this line ---

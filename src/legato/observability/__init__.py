@@ -1,0 +1,1 @@
+"""Metrics, tracing and log setup (SPEC section 9)."""

@@ -1,0 +1,18 @@
+"""/api/v1 routes for events: webhook triggers and received events.
+
+`create_app` mounts the router this builds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter
+
+from ..config import Settings
+
+
+def build_router(settings: Settings, require: Callable[[str], Any],
+                 record: Callable[..., None]) -> APIRouter:
+    router = APIRouter()
+    return router
