@@ -2,16 +2,23 @@
 
 For now both come from the environment, the way Airflow's `AIRFLOW_VAR_*` / `AIRFLOW_CONN_*`
 work: `LEGATO_VAR_<NAME>` holds a value, `LEGATO_CONN_<NAME>` a URI such as
-`postgresql://user:pw@host:5432/db?sslmode=require`. The encrypted store (SPEC section 6)
-will sit behind the same two functions.
+`postgresql://user:pw@host:5432/db?sslmode=require`.
+
+The encrypted store (SPEC section 6) sits behind the same two functions through a *resolver*:
+authoring stays pure (no database, no cryptography), and whoever owns a store installs a
+resolver for the code it runs — the engine's runner does so for each try, from the try's
+database URL and home (legato.security.secrets.StoreResolver). The environment is asked
+first, then the resolver: an environment variable overrides a stored value without touching
+the database (as Airflow's environment backend does), and costs no query.
 """
 
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 _MISSING: Any = object()
@@ -28,11 +35,48 @@ def _env_name(prefix: str, name: str) -> str:
     return f"{prefix}{name.upper().replace('-', '_').replace('.', '_')}"
 
 
+class Resolver(Protocol):
+    """Where variables and connections not in the environment are looked up (a store)."""
+
+    def variable(self, name: str) -> str | None: ...
+
+    def connection(self, conn_id: str) -> Connection | None: ...
+
+
+_resolver: contextvars.ContextVar[Resolver | None] = contextvars.ContextVar(
+    "legato_resolver", default=None)
+_default_resolver: Resolver | None = None
+
+
+def use_resolver(resolver: Resolver | None) -> contextvars.Token[Resolver | None]:
+    """Install `resolver` for this thread/context (a try); undo with `reset_resolver(token)`."""
+    return _resolver.set(resolver)
+
+
+def reset_resolver(token: contextvars.Token[Resolver | None]) -> None:
+    _resolver.reset(token)
+
+
+def set_default_resolver(resolver: Resolver | None) -> None:
+    """The process-wide resolver, for code outside a try (a scheduler's incident sinks)."""
+    global _default_resolver
+    _default_resolver = resolver
+
+
+def current_resolver() -> Resolver | None:
+    return _resolver.get() or _default_resolver
+
+
 def get_variable(name: str, default: Any = _MISSING, *, deserialize_json: bool = False) -> Any:
     raw = os.environ.get(_env_name("LEGATO_VAR_", name))
+    resolver = current_resolver() if raw is None else None
+    if resolver is not None:
+        raw = resolver.variable(name)
     if raw is None:
         if default is _MISSING:
-            raise MissingResource(f"variable {name!r} is not set (LEGATO_VAR_{name.upper()})")
+            where = " nor in the store" if resolver is not None else ""
+            raise MissingResource(f"variable {name!r} is not set (LEGATO_VAR_{name.upper()})"
+                                  + where)
         return default
     return json.loads(raw) if deserialize_json else raw
 
@@ -72,9 +116,15 @@ def parse_connection(conn_id: str, uri: str) -> Connection:
 
 def get_connection(conn_id: str) -> Connection:
     raw = os.environ.get(_env_name("LEGATO_CONN_", conn_id))
-    if raw is None:
-        raise MissingResource(f"connection {conn_id!r} is not set (LEGATO_CONN_{conn_id.upper()})")
-    return parse_connection(conn_id, raw)
+    if raw is not None:
+        return parse_connection(conn_id, raw)
+    resolver = current_resolver()
+    found = resolver.connection(conn_id) if resolver is not None else None
+    if found is None:
+        where = " nor in the store" if resolver is not None else ""
+        raise MissingResource(f"connection {conn_id!r} is not set (LEGATO_CONN_{conn_id.upper()})"
+                              + where)
+    return found
 
 
 class VariableAccessor:

@@ -21,6 +21,9 @@ from ..authoring.context import Context, reset_current_context, set_current_cont
 from ..authoring.errors import Fail, Skip
 from ..authoring.task import Task
 from ..authoring.templating import render, template_variables
+from ..authoring.variables import reset_resolver, use_resolver
+from ..security.masking import mask, watch_environment
+from ..security.secrets import StoreResolver
 from ..sensors.signals import Defer, Reschedule
 from ..store import results as result_store
 from ..store import xcom as xcom_store
@@ -186,7 +189,9 @@ def run_try(req: TryRequest,
         report(TryStarted(req.run_id, req.task_id, req.map_index, req.try_number, start))
     log.line("INFO", f"try {req.try_number} of {req.dag_id}.{req.task_id}"
                      f"{'' if req.map_index < 0 else f'[{req.map_index}]'} started")
+    watch_environment()                       # LEGATO_CONN_* passwords are masked
     set_current(log)
+    resolver = use_resolver(StoreResolver(req.database_url, req.home))  # ctx.var/conn
     fields: dict[str, Any] = {}
     state, error, error_type, retryable = "success", None, None, True
     parked: dict[str, Any] = {}
@@ -207,7 +212,7 @@ def run_try(req: TryRequest,
         log.line("INFO", str(exc))
     except BaseException as exc:  # noqa: BLE001 - everything a task raises is its outcome
         state, retryable = _outcome_of(exc)
-        error, error_type = str(exc) or type(exc).__name__, type(exc).__name__
+        error, error_type = mask(str(exc) or type(exc).__name__), type(exc).__name__
         if isinstance(exc, TaskTimeout) and not str(exc):
             error = f"execution_timeout of {req.timeout_s:g}s exceeded"  # raised by the executor
         level = "INFO" if state == "skipped" else "ERROR"
@@ -222,6 +227,7 @@ def run_try(req: TryRequest,
         set_current(None)
     if ctx is not None:
         _run_callbacks(ctx, state, retryable and req.try_number <= req.retries, error, log)
+    reset_resolver(resolver)
     end = time.time()
     log.line("INFO", f"{state} after {end - start:.3f}s")
     finished = TryFinished(

@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..security.masking import mask
+
 _current = threading.local()
 _install_lock = threading.Lock()
 _installs = 0
@@ -49,7 +51,7 @@ class TryLog:
 
     def line(self, level: str, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-        text = f"[{stamp}Z] {level:<7} {message}\n"
+        text = f"[{stamp}Z] {level:<7} {mask(message)}\n"   # secrets never reach the file
         if self._file is not None:
             self._file.write(text)
             return

@@ -283,3 +283,24 @@ dataset_events = sa.Table(
 # --- events and triggers: tables below this line ---
 
 # --- secrets (encrypted connections and variables): tables below this line ---
+
+secret_connections = sa.Table(
+    # A connection's fields (host, port, login, password, schema, extra) as one encrypted JSON
+    # document; only the id and the type are readable, so `connections list` works without a key.
+    "secret_connections", metadata,
+    sa.Column("conn_id", sa.String(250), primary_key=True),
+    sa.Column("conn_type", sa.String(100), nullable=False),
+    sa.Column("ciphertext", sa.Text, nullable=False),         # Fernet token (url-safe base64)
+    sa.Column("key_id", sa.String(16), nullable=False),       # which key encrypted it (sha256 prefix)
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+secret_variables = sa.Table(
+    "secret_variables", metadata,
+    sa.Column("name", sa.String(250), primary_key=True),
+    sa.Column("ciphertext", sa.Text, nullable=False),
+    sa.Column("key_id", sa.String(16), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
