@@ -35,6 +35,7 @@ class TaskFinished:
     error: str | None
     error_type: str | None
     at: datetime
+    started_at: datetime | None = None   # the try's start (metrics: duration; traces: span start)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,17 @@ class SlaMissed:
     dag_id: str
     run_id: str
     deadline: datetime           # data interval end + the DAG's sla
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SlaAtRisk:
+    """A running run is predicted (from its DAG's run history) to end after its SLA deadline;
+    published once per run, before the deadline (observability.sla_forecast)."""
+    dag_id: str
+    run_id: str
+    deadline: datetime
+    predicted_end: datetime
     at: datetime
 
 

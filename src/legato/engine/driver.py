@@ -280,7 +280,7 @@ class RunDriver:
         of this state change, the others once it is committed."""
         self.batch.events.append(TaskFinished(self.spec.dag_id, self.run.run_id, ev.task_id,
                                               ev.map_index, ev.try_number, state, ev.error,
-                                              ev.error_type, at))
+                                              ev.error_type, at, _utc(ev.start)))
 
     def _flush(self) -> None:
         for event in self.batch.flush(self.engine, self.bus):
