@@ -25,6 +25,10 @@ class Settings:
     base_url: str = "http://127.0.0.1:8080"
     incidents: str = ""                       # raw LEGATO_INCIDENTS, parsed by the listener
     incidents_deliver_s: float = 10.0
+    metrics: bool = True                      # LEGATO_METRICS=0: no bus-fed metrics (observability)
+    otel: str = ""                            # LEGATO_OTEL: "" (off) | console | otlp
+    log_format: str = "text"                  # LEGATO_LOG_FORMAT: text | json
+    sla_forecast_s: float = 30.0              # LEGATO_SLA_FORECAST_S: 0 switches the forecast off
 
     @property
     def logs_dir(self) -> Path:
@@ -46,4 +50,29 @@ def load_settings() -> Settings:
         raise ValueError(f"LEGATO_INCIDENTS_DELIVER_S={deliver!r} is not a number of seconds") from None
     return Settings(home=home, database_url=url, dags_folder=dags,
                     base_url=(os.environ.get("LEGATO_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
-                    incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s)
+                    incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s,
+                    **_observability_env())
+
+
+def _choice(var: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = (os.environ.get(var) or default).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{var}={value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _observability_env() -> dict[str, object]:
+    """Observability (SPEC 9): LEGATO_METRICS (1|0), LEGATO_OTEL (off|console|otlp),
+    LEGATO_LOG_FORMAT (text|json), LEGATO_SLA_FORECAST_S (seconds between forecasts, 0 = off)."""
+    metrics = _choice("LEGATO_METRICS", "1", ("1", "0", "true", "false", "on", "off"))
+    otel = _choice("LEGATO_OTEL", "off", ("off", "console", "otlp"))
+    raw = os.environ.get("LEGATO_SLA_FORECAST_S") or "30"
+    try:
+        forecast_s = float(raw)
+    except ValueError:
+        raise ValueError(f"LEGATO_SLA_FORECAST_S={raw!r} is not a number of seconds") from None
+    if not forecast_s >= 0:
+        raise ValueError(f"LEGATO_SLA_FORECAST_S={raw!r} must be 0 (off) or a positive number")
+    return {"metrics": metrics in ("1", "true", "on"), "otel": "" if otel == "off" else otel,
+            "log_format": _choice("LEGATO_LOG_FORMAT", "text", ("text", "json")),
+            "sla_forecast_s": forecast_s}
