@@ -46,6 +46,7 @@ app.add_typer(datasets_cmds.datasets_app, name="datasets")
 app.add_typer(events_cmds.events_app, name="events")
 app.add_typer(secrets_cmds.connections_app, name="connections")
 app.add_typer(secrets_cmds.variables_app, name="variables")
+app.add_typer(secrets_cmds.secrets_app, name="secrets")
 datasets_cmds.register(app)
 project_cmds.register(app)
 
@@ -133,6 +134,41 @@ def dags_list(as_json: JsonOpt = False) -> None:
         for e in loaded.errors:
             out.print(f"[red]import error[/red] {e}")
     raise typer.Exit(EXIT_OK)
+
+
+@dags_app.command("show")
+def dags_show(
+    dag_id: str,
+    last: Annotated[int, typer.Option("--last", min=0, max=1000, help="How many recent runs.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """One DAG: schedule, paused, next run, its tasks with their upstream tasks, the last runs."""
+    from ..services import ui_views
+    from ..services.operate import find_dag
+
+    settings = load_settings()
+    try:
+        spec = find_dag(settings, dag_id).spec()
+    except queries.NotFound as exc:
+        raise fail_usage(str(exc)) from None
+    summary = next(s for s in ui_views.dag_list(settings, last=last).dags if s.dag_id == dag_id)
+    doc = {**summary.to_json(), "tasks": [
+        {"task_id": t, "kind": spec.tasks[t].kind, "upstream": list(spec.tasks[t].upstream),
+         "retries": spec.tasks[t].retry.retries, "trigger_rule": spec.tasks[t].trigger_rule}
+        for t in spec.order]}
+    if as_json:
+        emit_json(doc)
+        return
+    out = console()
+    out.print(f"[bold]{dag_id}[/bold]  schedule {doc['schedule'] or 'none'}  "
+              f"{'[yellow]paused[/yellow]' if doc['is_paused'] else 'active'}  "
+              f"next run {doc['next_run'] or '-'}\n{doc['file']}", highlight=False)
+    out.print(table("tasks", ["task", "kind", "upstream", "retries", "trigger rule"], [
+        [t["task_id"], t["kind"], ", ".join(t["upstream"]), t["retries"], t["trigger_rule"]]
+        for t in doc["tasks"]]))
+    out.print(table("last runs", ["run id", "state", "logical date", "type"], [
+        [c.run_id, styled(c.state), fmt_time(c.logical_date), c.run_type]
+        for c in reversed(summary.last_runs)]))
 
 
 operate_cmds.register(app, dags_app)
