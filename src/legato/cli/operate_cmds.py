@@ -25,9 +25,11 @@ def scheduler(
     from ..engine.bus import Bus
     from ..engine.executors import make_executor
     from ..engine.scheduler import Scheduler
+    from ..observability.logs import configure_logging
     from ..services.incidents import start_incidents
 
     settings = load_settings()
+    configure_logging(settings)                      # LEGATO_LOG_FORMAT=json: JSON lines
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -27,9 +27,11 @@ def server(
     port: Annotated[int, typer.Option(min=0, max=65535, help="Port to listen on.")] = 8080,
 ) -> None:
     """Serve the HTTP API (/api/v1) until interrupted."""
+    from ..observability.logs import configure_logging
     from ..security import has_tokens
 
     settings = load_settings()
+    configure_logging(settings)                      # LEGATO_LOG_FORMAT=json: JSON lines
     if not _is_loopback(host) and not has_tokens(settings):
         raise fail_usage(f"refusing to listen on {host}: no API token exists, so nobody could "
                          "use the server; create one with `legato tokens create --role admin`")
