@@ -30,7 +30,8 @@ SENSITIVE_NAME_PARTS = (
 _ENV_PREFIXES = ("LEGATO_CONN_", "LEGATO_VAR_")
 _ENV_PREFIXES_B = tuple(p.encode() for p in _ENV_PREFIXES)
 _lock = threading.Lock()
-_secrets: set[str] = set()
+_secrets: set[str] = set()                   # registered: kept for the process's life
+_env_secrets_now: set[str] = set()           # from the environment as last read
 _pattern: re.Pattern[str] | None = None
 _env_seen: frozenset[tuple[str, str]] = frozenset()
 
@@ -50,7 +51,7 @@ def _spellings(value: str) -> set[str]:
 
 def _rebuild() -> None:
     global _pattern
-    ordered = sorted(_secrets, key=len, reverse=True)
+    ordered = sorted(_secrets | _env_secrets_now, key=len, reverse=True)
     _pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
 
 
@@ -97,20 +98,26 @@ def _legato_environment() -> frozenset[tuple[str, str]]:
 
 def watch_environment() -> None:
     """Mask the secrets found in `LEGATO_CONN_*` and sensitive `LEGATO_VAR_*` variables
-    (called when a try starts; a changed environment is read again)."""
-    global _env_seen
+    (called when a try starts). A changed environment is read again, and a secret whose
+    variable is gone stops being masked unless it was also registered."""
+    global _env_seen, _env_secrets_now
     items = _legato_environment()
     if items == _env_seen:
         return
-    for value in _env_secrets(items - _env_seen):
-        mask_secret(value)
-    _env_seen = items
+    found: set[str] = set()
+    for value in _env_secrets(items):
+        found |= _spellings(value)
+    with _lock:
+        _env_secrets_now = found
+        _env_seen = items
+        _rebuild()
 
 
 def forget_all() -> None:
     """Drop every known secret (tests only: a process's secrets are otherwise kept)."""
-    global _env_seen
+    global _env_seen, _env_secrets_now
     with _lock:
         _secrets.clear()
+        _env_secrets_now = set()
         _env_seen = frozenset()
         _rebuild()
