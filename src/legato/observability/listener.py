@@ -38,7 +38,8 @@ class MetricsListener:
     def on_task(self, ev: TaskFinished) -> None:
         self._finished(ev.dag_id, ev.state).inc()
         if ev.started_at is not None:
-            self._duration(ev.dag_id).observe(max(0.0, (ev.at - ev.started_at).total_seconds()))
+            seconds = (ev.at - ev.started_at).total_seconds()
+            self._duration(ev.dag_id).observe(seconds if seconds > 0 else 0.0)
 
     def on_run(self, ev: RunFinished) -> None:
         self.m.runs_finished.labels(ev.dag_id, ev.state).inc()

@@ -20,6 +20,7 @@ import threading
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 log = logging.getLogger("legato.metrics")
 
@@ -106,7 +107,10 @@ class HistogramChild:
         return cumulative, total, n
 
 
-class Metric:
+C = TypeVar("C", "CounterChild", "GaugeChild", "HistogramChild")
+
+
+class Metric(Generic[C]):
     """A named metric with fixed label names; `labels(*values)` gives the series to update."""
 
     type = ""
@@ -120,22 +124,21 @@ class Metric:
                 raise ValueError(f"metric {name}: label name {label!r} is not valid")
         self.name, self.help, self.labelnames = name, help, tuple(labelnames)
         self.max_series = max_series
-        self._children: dict[tuple[str, ...], object] = {}
+        self._children: dict[tuple[object, ...], C] = {}   # keys: label values as str
         self._lock = threading.Lock()
         self._warned = False
         if not self.labelnames:
             self._children[()] = self._new()
 
-    def _new(self) -> object:
+    def _new(self) -> C:
         raise NotImplementedError
 
-    def labels(self, *values: object) -> object:
-        child = self._children.get(values)        # type: ignore[arg-type]
-        if child is None:
-            child = self._add(values)
-        return child
+    def labels(self, *values: object) -> C:
+        """The series for these label values (one dict lookup once it exists)."""
+        child = self._children.get(values)
+        return child if child is not None else self._add(values)
 
-    def _add(self, values: tuple[object, ...]) -> object:
+    def _add(self, values: tuple[object, ...]) -> C:
         if len(values) != len(self.labelnames):
             raise ValueError(f"metric {self.name} takes labels {self.labelnames}, got {values!r}")
         key = tuple(str(v) for v in values)
@@ -156,19 +159,20 @@ class Metric:
             log.warning("metric %s has %d label sets; new ones are counted as %r", self.name,
                         self.max_series, OVERFLOW)
 
-    def series(self) -> list[tuple[tuple[tuple[str, str], ...], object]]:
+    def series(self) -> list[tuple[tuple[tuple[str, str], ...], C]]:
         with self._lock:
             items = list(self._children.items())
-        return [(tuple(zip(self.labelnames, key, strict=True)), child) for key, child in items]
+        return [(tuple(zip(self.labelnames, map(str, key), strict=True)), child)
+                for key, child in items]
 
     def collect(self) -> Family:
         family = Family(self.name, self.type, self.help)
         for labels, child in self.series():
-            family.samples.append(Sample(self.name, labels, child.value))  # type: ignore[attr-defined]
+            family.samples.append(Sample(self.name, labels, child.value))  # type: ignore[union-attr]
         return family
 
 
-class Counter(Metric):
+class Counter(Metric[CounterChild]):
     type = "counter"
 
     def __init__(self, name: str, help: str, labelnames: Sequence[str] = (), **kw: int) -> None:
@@ -179,27 +183,21 @@ class Counter(Metric):
     def _new(self) -> CounterChild:
         return CounterChild()
 
-    def labels(self, *values: object) -> CounterChild:
-        return super().labels(*values)  # type: ignore[return-value]
-
     def inc(self, amount: float = 1.0) -> None:
         self.labels().inc(amount)
 
 
-class Gauge(Metric):
+class Gauge(Metric[GaugeChild]):
     type = "gauge"
 
     def _new(self) -> GaugeChild:
         return GaugeChild()
 
-    def labels(self, *values: object) -> GaugeChild:
-        return super().labels(*values)  # type: ignore[return-value]
-
     def set(self, value: float) -> None:
         self.labels().set(value)
 
 
-class Histogram(Metric):
+class Histogram(Metric[HistogramChild]):
     type = "histogram"
 
     def __init__(self, name: str, help: str, labelnames: Sequence[str] = (), *,
@@ -215,9 +213,6 @@ class Histogram(Metric):
     def _new(self) -> HistogramChild:
         return HistogramChild(self.bounds)
 
-    def labels(self, *values: object) -> HistogramChild:
-        return super().labels(*values)  # type: ignore[return-value]
-
     def observe(self, value: float) -> None:
         self.labels().observe(value)
 
@@ -225,7 +220,7 @@ class Histogram(Metric):
         family = Family(self.name, self.type, self.help)
         les = [*(_le(b) for b in self.bounds), "+Inf"]
         for labels, child in self.series():
-            cumulative, total, n = child.snapshot()  # type: ignore[attr-defined]
+            cumulative, total, n = child.snapshot()
             for le, c in zip(les, cumulative, strict=True):
                 family.samples.append(Sample(f"{self.name}_bucket", (*labels, ("le", le)), c))
             family.samples.append(Sample(f"{self.name}_sum", labels, total))
@@ -242,11 +237,11 @@ class Registry:
     the existing metric (attach runs once per bus); a clash is an error naming both."""
 
     def __init__(self) -> None:
-        self._metrics: dict[str, Metric] = {}
+        self._metrics: dict[str, Metric] = {}  # type: ignore[type-arg]
         self._lock = threading.Lock()
 
-    def _get_or_add(self, cls: type[Metric], name: str, make: Callable[[], Metric],
-                    labelnames: Sequence[str]) -> Metric:
+    def _get_or_add(self, cls: type[Metric], name: str, make: Callable[[], Metric],  # type: ignore[type-arg]
+                    labelnames: Sequence[str]) -> Metric:  # type: ignore[type-arg]
         with self._lock:
             found = self._metrics.get(name)
             if found is None:
