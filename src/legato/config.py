@@ -29,6 +29,7 @@ class Settings:
     otel: str = ""                            # LEGATO_OTEL: "" (off) | console | otlp
     log_format: str = "text"                  # LEGATO_LOG_FORMAT: text | json
     sla_forecast_s: float = 30.0              # LEGATO_SLA_FORECAST_S: 0 switches the forecast off
+    openlineage: str = ""                     # LEGATO_OPENLINEAGE: "" (off) | console | file:/p | http(s)://h:p
 
     @property
     def logs_dir(self) -> Path:
@@ -51,7 +52,7 @@ def load_settings() -> Settings:
     return Settings(home=home, database_url=url, dags_folder=dags,
                     base_url=(os.environ.get("LEGATO_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
                     incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s,
-                    **_observability_env())
+                    openlineage=_openlineage_env(), **_observability_env())
 
 
 def _choice(var: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -76,3 +77,12 @@ def _observability_env() -> dict[str, object]:
     return {"metrics": metrics in ("1", "true", "on"), "otel": "" if otel == "off" else otel,
             "log_format": _choice("LEGATO_LOG_FORMAT", "text", ("text", "json")),
             "sla_forecast_s": forecast_s}
+
+
+def _openlineage_env() -> str:
+    """LEGATO_OPENLINEAGE (SPEC 5): where OpenLineage events go; see legato.lineage.transport."""
+    value = (os.environ.get("LEGATO_OPENLINEAGE") or "").strip()
+    if value in ("", "off") or value == "console" or value.startswith(("file:", "http://", "https://")):
+        return "" if value == "off" else value
+    raise ValueError(f"LEGATO_OPENLINEAGE={value!r} is not one of console, file:/path/events.jsonl, "
+                     f"http(s)://host:port (or unset)")

@@ -71,6 +71,7 @@ class DagSpec:
     max_active_runs: int = 16
     version: int = SPEC_VERSION
     incidents: tuple[dict[str, Any], ...] = ()    # sink specs, see legato.incidents.config
+    datasets: tuple[dict[str, Any], ...] = ()     # catalog metadata of described Datasets
 
     @property
     def leaves(self) -> tuple[str, ...]:
@@ -117,6 +118,10 @@ def _schedule_text(schedule: Any) -> str | None:
         return schedule
     if isinstance(schedule, timedelta):
         return f"every {schedule.total_seconds():g}s"
+    if isinstance(schedule, list | tuple):
+        return "dataset: " + ", ".join(getattr(d, "uri", str(d)) for d in schedule)
+    if getattr(schedule, "is_event_trigger", False):
+        return str(schedule.describe())
     return repr(schedule)
 
 
@@ -140,4 +145,23 @@ def build_spec(dag: DAG) -> DagSpec:
         tags=dag.tags,
         max_active_runs=dag.max_active_runs,
         incidents=tuple(s.to_spec() for s in dag.incidents),
+        datasets=_dataset_entries(dag, order),
     )
+
+
+def _dataset_entries(dag: DAG, order: tuple[str, ...]) -> tuple[dict[str, Any], ...]:
+    """Catalog metadata of the Datasets this DAG describes (bare URIs carry none); an outlet
+    without a domain of its own is published in the DAG's domain."""
+    entries: dict[str, dict[str, Any]] = {}
+    for t in order:
+        task = dag.tasks[t]
+        for role, datasets in (("inlet", task.inlets), ("outlet", task.outlets)):
+            for d in datasets:
+                entry = d.catalog_entry() if hasattr(d, "catalog_entry") else None
+                if role == "outlet" and dag.domain and (entry or {}).get("domain") is None:
+                    entry = {**(entry or {"uri": d.uri}), "domain": dag.domain}
+                if entry is not None:
+                    old = entries.get(entry["uri"], {})
+                    entries[entry["uri"]] = {**old, **{k: v for k, v in entry.items()
+                                                       if v is not None and v is not False}}
+    return tuple(entries[u] for u in sorted(entries))

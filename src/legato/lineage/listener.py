@@ -1,13 +1,88 @@
-"""Lineage's subscriber on the engine bus: dataset updates and OpenLineage events."""
+"""Lineage's subscriber on the engine bus: dataset updates and OpenLineage events.
+
+Inside the transaction that records a batch of finished tries (`subscribe_in_tx`), it writes
+one dataset_events row per outlet URI of each try that *succeeded* (never for a failure or a
+try that will be retried), so "the dataset was updated" commits exactly when "the task
+succeeded" does; dataset-scheduled DAGs read those rows. It costs one indexed query per batch
+that holds a success (the references of the batch's DAGs), and it keeps those references for
+the second half: after the commit (`subscribe`), each finished try becomes a START and a
+COMPLETE/FAIL/ABORT OpenLineage event handed to a background emitter (transport.py), so a slow
+or absent lineage backend never holds up the engine.
+"""
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Any
 
+import sqlalchemy as sa
+
 from ..config import Settings
-from ..engine.bus import Bus
+from ..engine.bus import Bus, TaskFinished
+from ..store import datasets as store
+from .openlineage import TryOutcome, try_events
+from .transport import Emitter, emitter_for
+
+log = logging.getLogger("legato.lineage")
+MAX_CACHED_DAGS = 1000
 
 
-def attach(bus: Bus, settings: Settings) -> Any:
+class LineageListener:
+    def __init__(self, emitter: Emitter | None, namespace: str = "legato") -> None:
+        self.emitter = emitter
+        self.namespace = namespace
+        self.updates = 0                                           # dataset_events rows written
+        self._refs: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
+
+    def attach(self, bus: Bus) -> LineageListener:
+        bus.subscribe_in_tx(TaskFinished, self.on_tasks)
+        if self.emitter is not None:
+            bus.subscribe(TaskFinished, self.on_task_committed)
+        return self
+
+    # -- in the transaction ----------------------------------------------------------------
+    def on_tasks(self, conn: sa.Connection, events: list[TaskFinished]) -> None:
+        wanted = events if self.emitter is not None else [e for e in events if e.state == "success"]
+        if not wanted:
+            return
+        refs = self._load_refs(conn, {e.dag_id for e in wanted})
+        rows = [{"uri": uri, "dag_id": e.dag_id, "task_id": e.task_id, "run_id": e.run_id,
+                 "map_index": e.map_index, "extra": {"try_number": e.try_number},
+                 "created_at": e.at}
+                for e in wanted if e.state == "success"
+                for uri in refs.get(e.dag_id, {}).get(e.task_id, ((), ()))[1]]
+        store.record_updates(conn, rows)
+        self.updates += len(rows)
+
+    def _load_refs(self, conn: sa.Connection, dag_ids: set[str]) -> dict[str, Any]:
+        by_dag: dict[str, dict[str, tuple[list[str], list[str]]]] = {d: {} for d in dag_ids}
+        for (dag_id, task_id), refs in store.task_refs(conn, dag_ids).items():
+            by_dag[dag_id][task_id] = ([r.uri for r in refs if r.role == "inlet"],
+                                       [r.uri for r in refs if r.role == "outlet"])
+        if len(self._refs) > MAX_CACHED_DAGS:
+            self._refs.clear()
+        self._refs.update(by_dag)
+        return by_dag
+
+    # -- after the commit ------------------------------------------------------------------
+    def on_task_committed(self, event: TaskFinished) -> None:
+        if self.emitter is None:
+            return
+        inlets, outlets = self._refs.get(event.dag_id, {}).get(event.task_id, ([], []))
+        outcome = TryOutcome(event.dag_id, event.run_id, event.task_id, event.map_index,
+                             event.try_number, event.state, event.started_at, event.at,
+                             event.error, event.error_type)
+        events = try_events(outcome, inlets, outlets, namespace=self.namespace)
+        if events:
+            self.emitter.emit(events)
+
+    def flush(self, timeout_s: float = 10.0) -> bool:
+        """Wait for queued OpenLineage events to be sent (tests, a CLI about to exit)."""
+        return True if self.emitter is None else self.emitter.flush(timeout_s)
+
+
+def attach(bus: Bus, settings: Settings) -> LineageListener:
     """Subscribe to `bus`. Called once per bus by services.listeners.attach_all."""
-    return None
+    namespace = os.environ.get("LEGATO_OPENLINEAGE_NAMESPACE") or "legato"
+    return LineageListener(emitter_for(settings.openlineage), namespace).attach(bus)

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from .datasets import sync_dag as sync_datasets
 from .schema import dags
 
 
@@ -19,6 +20,8 @@ def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
     elif existing.spec_json != spec_json or existing.fileloc != fileloc:
         conn.execute(dags.update().where(dags.c.dag_id == dag_id)
                      .values(fileloc=fileloc, spec_json=spec_json, updated_at=now))
+    if existing is None or existing.spec_json != spec_json:
+        sync_datasets(conn, dag_id, spec_json, now)      # catalog, producers and consumers
 
 
 def set_paused(conn: sa.Connection, dag_id: str, paused: bool) -> bool:

@@ -280,7 +280,79 @@ dataset_events = sa.Table(
     sa.Index("ix_dataset_events_uri_id", "uri", "id"),
 )
 
+datasets = sa.Table(
+    # The catalog: one row per dataset URI any DAG declares (or any update named). Metadata is
+    # what a DAG's Dataset(...) described; a bare Dataset(uri) elsewhere never erases it. The
+    # last update (when, by which dag/task/run) is read from dataset_events, not kept here.
+    "datasets", metadata,
+    sa.Column("uri", sa.String(1000), primary_key=True),
+    sa.Column("owner", sa.String(250), nullable=True),
+    sa.Column("domain", sa.String(250), nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("schema_json", sa.Text, nullable=True),         # JSON Schema of its records
+    sa.Column("contract", sa.String(250), nullable=True),     # the Contract's name, if one
+    sa.Column("freshness_s", sa.Float, nullable=True),        # freshness SLO in seconds
+    sa.Column("is_product", sa.Boolean, nullable=False, default=False),
+    sa.Column("extra_json", sa.Text, nullable=False, default="{}"),
+    sa.Column("declared_by", sa.String(250), nullable=True),  # dag_id that described it last
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_datasets_domain", "domain"),
+)
+
+dataset_refs = sa.Table(
+    # Which DAG tasks read (inlet) or write (outlet) which dataset, as of each DAG's latest
+    # recorded spec: the lineage graph's edges, the catalog's producers and consumers.
+    "dataset_refs", metadata,
+    sa.Column("dag_id", sa.String(250), primary_key=True),
+    sa.Column("task_id", sa.String(250), primary_key=True),
+    sa.Column("uri", sa.String(1000), primary_key=True),
+    sa.Column("role", sa.String(10), primary_key=True),       # inlet | outlet
+    sa.Index("ix_dataset_refs_uri", "uri"),
+)
+
 # --- events and triggers: tables below this line ---
+
+received_events = sa.Table(
+    # What an event source (file, webhook, queue) or the dataset pass delivered to one DAG.
+    # The unique key makes a repeated delivery (a file seen again, a broker redelivery, a
+    # webhook retried with its event id) one row; `run_id` is set, in the transaction that
+    # creates the run, by the scheduler that claims the row (NULL = still pending).
+    "received_events", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dag_id", sa.String(250), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),       # file | webhook | queue | dataset
+    sa.Column("key", sa.Text, nullable=False),                # dedupe key (file URL, message id)
+    sa.Column("key_hash", sa.String(64), nullable=False),     # sha256 hex of key, for the index
+    sa.Column("payload_json", sa.Text, nullable=False),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Column("run_id", sa.String(250), nullable=True),
+    sa.Column("consumed_at", UtcDateTime, nullable=True),
+    sa.UniqueConstraint("dag_id", "source", "key_hash", name="uq_received_events_key"),
+    sa.Index("ix_received_events_pending", "run_id", "id"),
+    sa.Index("ix_received_events_received", "received_at"),
+)
+
+queue_messages = sa.Table(
+    # The embedded queue: messages published to a topic, kept so that every DAG listening on
+    # the topic reads them with its own cursor (event_cursors).
+    "queue_messages", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("topic", sa.String(250), nullable=False),
+    sa.Column("payload_json", sa.Text, nullable=False),
+    sa.Column("published_at", UtcDateTime, nullable=False),
+    sa.Index("ix_queue_messages_topic_id", "topic", "id"),
+)
+
+event_cursors = sa.Table(
+    # How far one DAG has read a stream kept in this database: "queue:<topic>" (queue_messages
+    # ids) or "dataset" (dataset_events ids consumed by its last dataset-triggered run).
+    "event_cursors", metadata,
+    sa.Column("dag_id", sa.String(250), primary_key=True),
+    sa.Column("name", sa.String(250), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
 
 # --- secrets (encrypted connections and variables): tables below this line ---
 
