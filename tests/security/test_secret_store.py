@@ -80,7 +80,7 @@ def test_round_trip_replace_list_and_delete(backend: str) -> None:
     assert secrets.variable("region") is None and secrets.connection("nope") is None
 
 
-def test_bad_names_are_refused_before_anything_is_stored(backend: str) -> None:
+def test_bad_names_are_refused_before_anything_is_stored() -> None:
     with pytest.raises(ValueError, match="variable name 'a b'"):
         _store().set_variable("a b", "x")
     assert _store().variables() == []
@@ -100,7 +100,7 @@ def test_a_wrong_key_names_the_secret_and_never_returns_garbage(
         _store().connection("dw")
 
 
-def test_a_ciphertext_moved_to_another_row_is_refused(backend: str) -> None:
+def test_a_ciphertext_moved_to_another_row_is_refused() -> None:
     secrets = _store()
     _fill(secrets)
     with open_engine(secrets.database_url).begin() as conn:
@@ -132,7 +132,7 @@ def test_rotation_with_the_key_file_re_encrypts_every_row(backend: str, legato_h
         old.decrypt(rows[0])
 
 
-def test_rotation_can_keep_the_old_key_for_other_readers(backend: str, legato_home: Path) -> None:
+def test_rotation_can_keep_the_old_key_for_other_readers(legato_home: Path) -> None:
     secrets = _store()
     _fill(secrets)
     old_id = load_keyring(legato_home).primary_id

@@ -75,7 +75,7 @@ def test_the_environment_wins_over_the_store(backend: str, tmp_path: Path,
     assert dag.run(executor="inline")["read"].result == ["from-store", "stored.example.com", "dflt"]  # type: ignore[attr-defined]
 
 
-def test_a_missing_name_says_both_places_were_asked(backend: str, tmp_path: Path) -> None:
+def test_a_missing_name_says_both_places_were_asked(tmp_path: Path) -> None:
     dag = _dag(tmp_path, """
         @task
         def read(ctx):
@@ -117,7 +117,7 @@ def test_secrets_are_masked_in_the_log_file_and_the_stored_error(
         assert secret not in text and secret not in error
 
 
-def test_a_value_that_is_not_secret_is_left_readable(backend: str, tmp_path: Path) -> None:
+def test_a_value_that_is_not_secret_is_left_readable(tmp_path: Path) -> None:
     _store().set_variable("region", "eu-west-1")                     # not a sensitive name
     dag = _dag(tmp_path, """
         @task
