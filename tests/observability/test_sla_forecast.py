@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from legato.observability.sla_forecast import at_risk, predict_end, quantile
+from legato.observability.sla_watch import sla_lookup
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 MIN = 60.0
@@ -69,3 +71,17 @@ def test_too_little_history_gives_no_forecast() -> None:
 def test_at_risk(deadline_min: float, now_min: float, risky: bool) -> None:
     forecast = at_risk(HISTORY, T0, at(deadline_min), at(now_min))
     assert (forecast is not None) is risky
+
+
+def test_sla_lookup_only_reads_dags_of_the_scheduler_folder(tmp_path: Path) -> None:
+    from legato import DAG
+    from legato.engine import registry
+    from legato.tasks import EmptyTask
+
+    with DAG("sla_lookup_demo", sla=timedelta(hours=2)) as dag:
+        EmptyTask("noop")
+    registry.register(dag)
+    assert sla_lookup(Path(dag.fileloc).parent)("sla_lookup_demo", dag.fileloc) == timedelta(hours=2)
+    assert sla_lookup(tmp_path)("sla_lookup_demo", dag.fileloc) is None        # not its folder
+    missing = tmp_path / "gone.py"
+    assert sla_lookup(tmp_path)("nobody", str(missing)) is None                # never raises

@@ -4,6 +4,7 @@ root is the run, one child per try, ids derived from the run, attributes and sta
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -114,7 +115,7 @@ def test_otlp_without_its_exporter_logs_an_error_and_runs_untraced(
     except ImportError:
         pass
     tracing.reset()
-    settings = Settings(home=load_settings().home, database_url="sqlite://", dags_folder=".",
+    settings = Settings(home=load_settings().home, database_url="sqlite://", dags_folder=Path("."),
                         otel="otlp")
     try:
         assert tracing.tracer_for(settings) is None

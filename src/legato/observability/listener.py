@@ -17,7 +17,7 @@ from typing import Any
 from ..config import Settings
 from ..engine.bus import Bus, RunFinished, SchedulerTicked, SlaAtRisk, SlaMissed, TaskFinished
 from .instruments import Instruments, instruments
-from .sla_watch import SlaWatch
+from .sla_watch import SlaWatch, sla_lookup
 from .tracing import TraceListener, tracer_for
 
 
@@ -67,6 +67,7 @@ def attach(bus: Bus, settings: Settings) -> Any:
     metrics = MetricsListener(instruments()).attach(bus) if settings.metrics else None
     tracer = tracer_for(settings)
     traces = TraceListener(tracer, settings.database_url).attach(bus) if tracer else None
-    watch = (SlaWatch(bus, settings.database_url, settings.sla_forecast_s).attach()
+    watch = (SlaWatch(bus, settings.database_url, settings.sla_forecast_s,
+                      sla_lookup(settings.dags_folder)).attach()
              if settings.sla_forecast_s > 0 else None)
     return Observability(metrics, traces, watch)

@@ -5,8 +5,8 @@ deadline (data interval end + sla, as for SLA misses), with a warning in the log
 
 It rides on `SchedulerTicked`, so it runs only where a scheduler runs, on the scheduler's
 thread (a few small queries every `every_s`). The DAG's `sla` comes from the engine's registry,
-where the scheduler put every DAG it loaded; a DAG it does not know is skipped, never imported
-here. "Once per run" is per process: a restarted scheduler may warn again about a run it
+where the scheduler put every DAG it loaded from its folder; DAGs from elsewhere are skipped,
+never imported here. "Once per run" is per process: a restarted scheduler may warn again about a run it
 warned about before the restart.
 """
 
@@ -16,6 +16,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -27,14 +28,24 @@ from . import sla_forecast
 log = logging.getLogger("legato.sla")
 
 
-def _sla_of_registered(dag_id: str, fileloc: str) -> timedelta | None:
+def sla_lookup(dags_folder: Path) -> Callable[[str, str], timedelta | None]:
+    """A DAG's `sla`, from the engine's registry, for DAGs of this scheduler's folder only (the
+    scheduler registered those when it loaded them, so nothing is imported here; a file
+    elsewhere, or one that no longer loads, has no forecast)."""
     from ..engine import registry
 
-    try:
-        dag = registry.get_dag(dag_id, fileloc)
-    except Exception:  # noqa: BLE001 - an unknown or broken DAG has no SLA to forecast
-        return None
-    return getattr(dag, "sla", None)
+    folder = Path(dags_folder).resolve()
+
+    def sla_of(dag_id: str, fileloc: str) -> timedelta | None:
+        if not Path(fileloc).resolve().is_relative_to(folder):
+            return None
+        try:
+            dag = registry.get_dag(dag_id, fileloc)
+        except Exception:  # noqa: BLE001 - an unknown or broken DAG has no SLA to forecast
+            return None
+        return getattr(dag, "sla", None)
+
+    return sla_of
 
 
 def running_scheduled(conn: sa.Connection) -> list[sa.Row]:
@@ -57,7 +68,7 @@ def history_s(conn: sa.Connection, dag_id: str, limit: int = sla_forecast.HISTOR
 
 class SlaWatch:
     def __init__(self, bus: Bus, database_url: str, every_s: float,
-                 sla_of: Callable[[str, str], timedelta | None] = _sla_of_registered) -> None:
+                 sla_of: Callable[[str, str], timedelta | None]) -> None:
         self.bus, self.database_url, self.every_s = bus, database_url, every_s
         self.sla_of = sla_of
         self.warned: set[str] = set()
