@@ -42,6 +42,18 @@ def parse_datetime(value: datetime | str, *, what: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _checked_schedule(dag_id: str, schedule: Any) -> Any:
+    """Refuse a bad schedule when the DAG is defined, naming the DAG; a dataset list is
+    copied, so changing the caller's list later cannot change the schedule."""
+    from ..schedules.timetable import ScheduleError, validate_schedule
+
+    try:
+        validate_schedule(schedule)
+    except ScheduleError as exc:
+        raise DagDefinitionError(f"DAG {dag_id!r}: {exc}") from None
+    return list(schedule) if isinstance(schedule, list | tuple) else schedule
+
+
 def _optional_date(value: datetime | str | None, what: str) -> datetime | None:
     return None if value is None else parse_datetime(value, what=what)
 
@@ -70,7 +82,7 @@ class DAG:
         is_paused_upon_creation: bool = False,
     ) -> None:
         self.dag_id = check_id("dag_id", dag_id)
-        self.schedule = schedule
+        self.schedule = _checked_schedule(dag_id, schedule)
         self.start_date = _optional_date(start_date, f"DAG {dag_id!r} start_date")
         self.end_date = _optional_date(end_date, f"DAG {dag_id!r} end_date")
         self.catchup = bool(catchup)

@@ -38,9 +38,12 @@ def scheduler(
                     f"store {settings.database_url}")
     bus = Bus()
     dispatcher = start_incidents(settings, bus)
+    from ..services.events import start_listener
+    listener = start_listener(settings)                    # event triggers, own thread
     try:
         Scheduler(settings, runner, bus=bus).serve(stop)
     finally:
+        listener.stop()
         runner.shutdown()
         dispatcher.stop()
 

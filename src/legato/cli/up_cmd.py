@@ -42,6 +42,8 @@ def up(
         signal.signal(sig, lambda *_: stop.set())
     bus = Bus()
     dispatcher = start_incidents(settings, bus)              # incident delivery, own thread
+    from ..services.events import start_listener
+    listener = start_listener(settings)                      # event triggers, own thread
     service = threading.Thread(target=Scheduler(settings, runner, bus=bus).serve, args=(stop,),
                                name="legato-scheduler", daemon=True)
     service.start()
@@ -51,6 +53,7 @@ def up(
         uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     finally:
         stop.set()
+        listener.stop()
         service.join(timeout=10)
         runner.shutdown()
         dispatcher.stop()

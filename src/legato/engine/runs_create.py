@@ -38,6 +38,23 @@ def create_run(
     state: RunState = RunState.QUEUED,
     interval: tuple[datetime, datetime] | None = None,
 ) -> run_store.RunRow:
+    with engine.begin() as conn:
+        return insert_new_run(conn, dag, logical_date, params=params, event=event,
+                              run_type=run_type, state=state, interval=interval)
+
+
+def insert_new_run(
+    conn: sa.Connection,
+    dag: DAG,
+    logical_date: datetime,
+    *,
+    params: Mapping[str, Any] | None = None,
+    event: Any = None,
+    run_type: str = "manual",
+    state: RunState = RunState.QUEUED,
+    interval: tuple[datetime, datetime] | None = None,
+) -> run_store.RunRow:
+    """`create_run` inside the caller's transaction (an event run commits with its claim)."""
     spec = dag.spec()
     start, end = interval or data_interval(dag.schedule, logical_date,
                                                 dag_timezone(dag.start_date))
@@ -48,8 +65,7 @@ def create_run(
         state=state.value, params={**dag.params, **(params or {})}, event=event,
         created_at=now, start_date=now if state is RunState.RUNNING else None, end_date=None,
     )
-    with engine.begin() as conn:
-        dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, dag.spec_json(), now)
-        run_store.insert_run(conn, run)
-        try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
+    dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, dag.spec_json(), now)
+    run_store.insert_run(conn, run)
+    try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
     return run

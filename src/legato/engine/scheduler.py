@@ -26,6 +26,7 @@ from ..store.db import open_engine
 from . import registry
 from .bus import Bus, SchedulerTicked, SlaMissed
 from .driver import RunDriver
+from .event_runs import create_event_runs
 from .executors.base import Executor
 from .runs_create import create_run
 from .states import RunState
@@ -182,6 +183,7 @@ class Scheduler:
             self._next_housekeeping = mono + HOUSEKEEPING_S
             self.refresh_dags()
             self.create_due_runs(now)
+            create_event_runs(self.engine, self.dags, now)      # events and dataset updates
             self.start_queued_runs(now)
             self.check_slas(now)
         self.advance_runs(now)

@@ -32,6 +32,7 @@ __all__ = [
     "next_fire",
     "due_runs",
     "intervals_between",
+    "is_event_schedule",
     "next_due_at",
     "validate_schedule",
 ]
@@ -71,10 +72,30 @@ class ScheduleError(ValueError):
 # -- validation -----------------------------------------------------------------------------
 
 
+def is_event_schedule(schedule: Any) -> bool:
+    """A list of Datasets or an events.* trigger: runs come from events, never from a clock,
+    so every time calculation here treats the DAG as unscheduled."""
+    return isinstance(schedule, list | tuple) or bool(getattr(schedule, "is_event_trigger", False))
+
+
+def _validate_datasets(schedule: list[Any] | tuple[Any, ...]) -> None:
+    from ..authoring.dataset import Dataset
+
+    if not schedule:
+        raise ScheduleError("a dataset schedule needs at least one Dataset (an empty list never runs)")
+    for i, item in enumerate(schedule):
+        if not isinstance(item, Dataset):
+            raise ScheduleError(f"schedule list item {i} is {item!r} ({type(item).__name__}): a "
+                                "schedule list may only hold Dataset(...) objects")
+
+
 def validate_schedule(schedule: Any) -> None:
-    """Raise ScheduleError unless `schedule` is None, "@once", a preset, a cron string or a
-    positive timedelta."""
-    if schedule is None:
+    """Raise ScheduleError unless `schedule` is None, "@once", a preset, a cron string, a
+    positive timedelta, a non-empty list of Datasets or an events.* trigger."""
+    if schedule is None or getattr(schedule, "is_event_trigger", False):
+        return
+    if isinstance(schedule, list | tuple):
+        _validate_datasets(schedule)
         return
     if isinstance(schedule, timedelta):
         if schedule <= timedelta(0):
@@ -93,7 +114,8 @@ def validate_schedule(schedule: Any) -> None:
         return
     raise ScheduleError(
         f"unsupported schedule {schedule!r} of type {type(schedule).__name__}: "
-        "expected None, a preset or cron string, or a timedelta"
+        "expected None, a preset or cron string, a timedelta, a list of Datasets or an "
+        "events.* trigger (events.FileArrival, events.Webhook, events.Queue)"
     )
 
 
@@ -241,7 +263,7 @@ class _CronFires(_Fires):
 def _fires(schedule: Any, tz: str, anchor: datetime) -> _Fires | None:
     """Fire times for a validated, recurring schedule (None for None and "@once")."""
     validate_schedule(schedule)
-    if schedule is None or schedule == ONCE:
+    if schedule is None or schedule == ONCE or is_event_schedule(schedule):
         return None
     if isinstance(schedule, timedelta):
         return _DeltaFires(schedule, anchor)
@@ -318,7 +340,7 @@ def due_runs(
     At most `limit` runs (the oldest) are returned; the rest follow on the next call.
     """
     validate_schedule(schedule)
-    if schedule is None or start_date is None or limit <= 0:
+    if schedule is None or start_date is None or limit <= 0 or is_event_schedule(schedule):
         return []
     start_date, now = _utc(start_date), _utc(now)
     end_date = None if end_date is None else _utc(end_date)
@@ -367,7 +389,7 @@ def next_due_at(
 ) -> datetime | None:
     """When the next run becomes due (the end of the next interval), in UTC; None if never."""
     validate_schedule(schedule)
-    if schedule is None or start_date is None:
+    if schedule is None or start_date is None or is_event_schedule(schedule):
         return None
     start_date = _utc(start_date)
     end_date = None if end_date is None else _utc(end_date)

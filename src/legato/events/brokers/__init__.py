@@ -1,0 +1,39 @@
+"""Queue triggers on a broker: NATS JetStream, Redis streams, RabbitMQ. Each module imports its
+client library when a source is made, never at `import legato`."""
+
+from __future__ import annotations
+
+import re
+
+from ..triggers import Queue
+
+
+def safe_name(text: str) -> str:
+    """A broker-safe spelling of a DAG id or topic for durable consumer and stream names."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", text)
+
+
+def make_source(dag_id: str, trigger: Queue) -> object:
+    if trigger.broker == "nats":
+        from .nats import NatsSource
+        return NatsSource(dag_id, trigger)
+    if trigger.broker == "redis":
+        from .redis import RedisSource
+        return RedisSource(dag_id, trigger)
+    if trigger.broker == "amqp":
+        from .amqp import AmqpSource
+        return AmqpSource(dag_id, trigger)
+    raise ValueError(f"no broker source for {trigger.url!r}")
+
+
+def publish(url: str, topic: str, body: bytes, message_id: str) -> str:
+    """Publish one message the way the matching source reads it; where it went."""
+    broker = Queue(topic, url=url).broker
+    if broker == "nats":
+        from .nats import publish as nats_publish
+        return nats_publish(url, topic, body, message_id)
+    if broker == "redis":
+        from .redis import publish as redis_publish
+        return redis_publish(url, topic, body, message_id)
+    from .amqp import publish as amqp_publish
+    return amqp_publish(url, topic, body, message_id)
