@@ -63,6 +63,7 @@ def run_dag(
     registry.register(dag)
     when = (parse_datetime(logical_date, what="logical_date") if logical_date
             else datetime.now(UTC))
+    runner = make_executor(executor, max_workers)   # first: an unreachable cluster leaves no run
     run = create_run(engine, dag, when, params=params, event=event, run_type="manual",
                      state=RunState.RUNNING)
     bus = Bus()
@@ -70,7 +71,6 @@ def run_dag(
     _dag_callbacks(dag, bus)
     if on_task is not None:
         bus.subscribe(TaskFinished, on_task)
-    runner = make_executor(executor, max_workers)
     try:
         driver = RunDriver(spec=spec, run=run, engine=engine, executor=runner, bus=bus,
                            home=settings.home, database_url=settings.database_url, rng=rng)
