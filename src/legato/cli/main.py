@@ -60,7 +60,8 @@ def run(
     date: Annotated[str | None, typer.Option("--date", help="Logical date (ISO), default now.")] = None,
     param: Annotated[list[str] | None, typer.Option("--param", help="key=value, repeatable.")] = None,
     as_json: JsonOpt = False,
-    executor: Annotated[str, typer.Option(help="inline, local or local:process.")] = "local",
+    executor: Annotated[str, typer.Option(help="inline, local, local:process, dask://host:port "
+                                          "(a Dask cluster) or dask (a local one).")] = "local",
 ) -> None:
     """Run a DAG once, now, and wait for it: exit 0 on success, 1 on failure, 2 on bad input."""
     run_command(path, dag, date, param or [], as_json, executor)

@@ -17,7 +17,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdo
 
 
 def scheduler(
-    executor: Annotated[str, typer.Option(help="local or local:process.")] = "local",
+    executor: Annotated[str, typer.Option(help="local, local:process, dask://host:port "
+                                          "(a Dask cluster) or dask (a local one).")] = "local",
     max_workers: Annotated[int | None, typer.Option(help="Worker threads/processes.")] = None,
 ) -> None:
     """Run the scheduler until interrupted: schedules, triggers, backfills, crash adoption,

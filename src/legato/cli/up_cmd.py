@@ -19,7 +19,8 @@ from .output import console
 
 def up(
     port: Annotated[int, typer.Option(min=1, max=65535, help="API port on 127.0.0.1.")] = 8080,
-    executor: Annotated[str, typer.Option(help="local or local:process.")] = "local",
+    executor: Annotated[str, typer.Option(help="local, local:process, dask://host:port "
+                                          "(a Dask cluster) or dask (a local one).")] = "local",
 ) -> None:
     """Scheduler and API together on the embedded store (the laptop default)."""
     from ..engine.bus import Bus
