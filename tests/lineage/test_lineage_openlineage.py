@@ -43,7 +43,10 @@ def test_events_to_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     done = events[3]
     assert done["job"] == {"namespace": "legato", "name": "sales_producer.load"}
     assert done["inputs"] == [{"namespace": "s3://raw", "name": "orders.csv"}]
-    assert done["outputs"] == [{"namespace": "duckdb://warehouse", "name": "sales.daily"}]
+    (out,) = done["outputs"]
+    assert (out["namespace"], out["name"]) == ("duckdb://warehouse", "sales.daily")
+    assert out["facets"]["schema"]["fields"] == [{"name": "day", "type": "string"},
+                                                 {"name": "total", "type": "number"}]
     assert events[1]["run"]["facets"]["errorMessage"]["message"] == "RuntimeError: flaky"
     assert done["run"]["facets"]["parent"]["job"]["name"] == "sales_producer"
 

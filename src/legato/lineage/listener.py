@@ -4,7 +4,7 @@ Inside the transaction that records a batch of finished tries (`subscribe_in_tx`
 one dataset_events row per outlet URI of each try that *succeeded* (never for a failure or a
 try that will be retried), so "the dataset was updated" commits exactly when "the task
 succeeded" does; dataset-scheduled DAGs read those rows. It costs one indexed query per batch
-that holds a success (the references of the batch's DAGs), and it keeps those references for
+that holds a success (the references of the batch's tasks), and it keeps those references for
 the second half: after the commit (`subscribe`), each finished try becomes a START and a
 COMPLETE/FAIL/ABORT OpenLineage event handed to a background emitter (transport.py), so a slow
 or absent lineage backend never holds up the engine.
@@ -25,7 +25,7 @@ from .openlineage import TryOutcome, try_events
 from .transport import Emitter, emitter_for
 
 log = logging.getLogger("legato.lineage")
-MAX_CACHED_DAGS = 1000
+MAX_CACHED_TASKS = 100_000
 
 
 class LineageListener:
@@ -34,6 +34,7 @@ class LineageListener:
         self.namespace = namespace
         self.updates = 0                                           # dataset_events rows written
         self._refs: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
+        self._schemas: dict[str, dict[str, Any]] = {}               # uri -> JSON Schema
 
     def attach(self, bus: Bus) -> LineageListener:
         bus.subscribe_in_tx(TaskFinished, self.on_tasks)
@@ -46,7 +47,7 @@ class LineageListener:
         wanted = events if self.emitter is not None else [e for e in events if e.state == "success"]
         if not wanted:
             return
-        refs = self._load_refs(conn, {e.dag_id for e in wanted})
+        refs = self._load_refs(conn, {(e.dag_id, e.task_id) for e in wanted})
         rows = [{"uri": uri, "dag_id": e.dag_id, "task_id": e.task_id, "run_id": e.run_id,
                  "map_index": e.map_index, "extra": {"try_number": e.try_number},
                  "created_at": e.at}
@@ -55,14 +56,22 @@ class LineageListener:
         store.record_updates(conn, rows)
         self.updates += len(rows)
 
-    def _load_refs(self, conn: sa.Connection, dag_ids: set[str]) -> dict[str, Any]:
-        by_dag: dict[str, dict[str, tuple[list[str], list[str]]]] = {d: {} for d in dag_ids}
-        for (dag_id, task_id), refs in store.task_refs(conn, dag_ids).items():
+    def _load_refs(self, conn: sa.Connection, tasks: set[tuple[str, str]]) -> dict[str, Any]:
+        """dag_id -> task_id -> (inlets, outlets) of `tasks`, kept for the after-commit half."""
+        by_dag: dict[str, dict[str, tuple[list[str], list[str]]]] = {}
+        for dag_id, task_id in tasks:
+            by_dag.setdefault(dag_id, {})[task_id] = ([], [])
+        for (dag_id, task_id), refs in store.task_refs(conn, tasks).items():
             by_dag[dag_id][task_id] = ([r.uri for r in refs if r.role == "inlet"],
                                        [r.uri for r in refs if r.role == "outlet"])
-        if len(self._refs) > MAX_CACHED_DAGS:
+        if sum(len(t) for t in self._refs.values()) > MAX_CACHED_TASKS:
             self._refs.clear()
-        self._refs.update(by_dag)
+            self._schemas.clear()
+        for dag_id, found in by_dag.items():
+            self._refs.setdefault(dag_id, {}).update(found)
+        if self.emitter is not None:                 # the schema facet of inputs and outputs
+            uris = {u for tasks in by_dag.values() for io in tasks.values() for u in io[0] + io[1]}
+            self._schemas.update(store.schemas(conn, uris))
         return by_dag
 
     # -- after the commit ------------------------------------------------------------------
@@ -73,7 +82,8 @@ class LineageListener:
         outcome = TryOutcome(event.dag_id, event.run_id, event.task_id, event.map_index,
                              event.try_number, event.state, event.started_at, event.at,
                              event.error, event.error_type)
-        events = try_events(outcome, inlets, outlets, namespace=self.namespace)
+        events = try_events(outcome, inlets, outlets, namespace=self.namespace,
+                            schemas=self._schemas)
         if events:
             self.emitter.emit(events)
 

@@ -156,6 +156,16 @@ def entry(conn: sa.Connection, uri: str) -> CatalogRow | None:
     return None if r is None else _catalog(r)
 
 
+def schemas(conn: sa.Connection, uris: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """uri -> JSON Schema, for the URIs that have one."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return {}
+    q = sa.select(datasets.c.uri, datasets.c.schema_json).where(
+        datasets.c.uri.in_(wanted), datasets.c.schema_json.is_not(None))
+    return {r.uri: json.loads(r.schema_json) for r in conn.execute(q)}
+
+
 def updated_uris(conn: sa.Connection) -> set[str]:
     """URIs that have updates, catalogued or not (an update may name an undeclared URI)."""
     return set(conn.execute(sa.select(dataset_events.c.uri).distinct()).scalars())
@@ -188,13 +198,15 @@ def refs(conn: sa.Connection, uri: str | None = None) -> list[Ref]:
     return [Ref(r.dag_id, r.task_id, r.uri, r.role) for r in conn.execute(q)]
 
 
-def task_refs(conn: sa.Connection, dag_ids: Iterable[str]) -> dict[tuple[str, str], list[Ref]]:
-    """(dag_id, task_id) -> its references, for the DAGs named: one query per batch."""
-    wanted = sorted(set(dag_ids))
+def task_refs(conn: sa.Connection, tasks: Iterable[tuple[str, str]]
+              ) -> dict[tuple[str, str], list[Ref]]:
+    """(dag_id, task_id) -> its references, for the tasks named: one query per batch."""
+    wanted = sorted(set(tasks))
     out: dict[tuple[str, str], list[Ref]] = {}
     if not wanted:
         return out
-    q = (sa.select(dataset_refs).where(dataset_refs.c.dag_id.in_(wanted))
+    q = (sa.select(dataset_refs)
+         .where(sa.tuple_(dataset_refs.c.dag_id, dataset_refs.c.task_id).in_(wanted))
          .order_by(dataset_refs.c.uri))
     for r in conn.execute(q):
         out.setdefault((r.dag_id, r.task_id), []).append(Ref(r.dag_id, r.task_id, r.uri, r.role))
