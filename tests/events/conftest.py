@@ -63,6 +63,10 @@ class Polls:
             got += self.listener.poll_once(self.clock)
         return got
 
+    def listener_failures(self) -> list[int]:
+        """Sources whose last poll failed (a broker down makes the test fail, not skip)."""
+        return [p.failures for p in self.listener.sources.values() if p.failures]
+
     def close(self) -> None:
         for key in list(self.listener.sources):
             self.listener._close(key)

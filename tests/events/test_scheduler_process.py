@@ -1,0 +1,95 @@
+"""`legato scheduler` as a process with its event listener: a file dropped into a folder and a
+message published with `legato events publish` each start one run; `legato events list`
+shows them; SIGTERM stops the listener and the scheduler cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from legato.config import load_settings
+from legato.services import events as event_service
+from legato.services import queries
+
+pytestmark = pytest.mark.e2e
+
+
+def _events(cli: list[str], env: dict[str, str]) -> list[dict]:
+    out = subprocess.run([*cli, "events", "list", "--json"], env=env, capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def _wait_for(check, what: str, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_dropped_file_and_a_published_message_each_start_one_run(tmp_path: Path,
+                                                                   legato_home: Path) -> None:
+    dags, inbox = tmp_path / "dags", tmp_path / "inbox"
+    dags.mkdir()
+    inbox.mkdir()
+    (dags / "drop.py").write_text(
+        "from legato import DAG, events, task\n"
+        f"with DAG('drop', schedule=events.FileArrival({str(inbox / '*.csv')!r},\n"
+        "                                            poll_interval=0.2)) as drop:\n"
+        "    @task\n"
+        "    def size(ctx):\n"
+        "        return ctx.event['size']\n"
+        "    size()\n"
+        "with DAG('orders', schedule=events.Queue('orders', poll_interval=0.2)) as orders:\n"
+        "    @task\n"
+        "    def order(ctx):\n"
+        "        return ctx.event['n']\n"
+        "    order()\n")
+    env = {**os.environ, "LEGATO_HOME": str(legato_home), "LEGATO_DAGS": str(dags)}
+    cli = [sys.executable, "-m", "legato.cli.main"]
+    proc = subprocess.Popen([*cli, "scheduler"], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        (inbox / "po-1.csv").write_text("a,b\n1,2\n")
+        published = subprocess.run([*cli, "events", "publish", "orders", "--data", '{"n": 7}',
+                                    "--json"], env=env, capture_output=True, text=True, check=True)
+        assert json.loads(published.stdout)["queue"] == "embedded"
+
+        def consumed() -> list[dict] | None:
+            found = [e.to_json() for e in event_service.list_events(load_settings()) if e.run_id]
+            return found if len(found) == 2 else None
+
+        done = _wait_for(consumed, "two event runs")
+        by_dag = {e["dag_id"]: e for e in done}
+        assert by_dag["drop"]["key"] == str(inbox / "po-1.csv")
+        assert by_dag["orders"]["payload"] == {"n": 7}
+        for dag_id, expected in (("drop", 8), ("orders", 7)):
+            run_id = by_dag[dag_id]["run_id"]
+
+            def finished(run_id: str = run_id) -> object:
+                run = queries.show_run(load_settings(), run_id)
+                return run if run.state in ("success", "failed") else None
+
+            run = _wait_for(finished, f"run {run_id}")
+            assert run.state == "success"
+            assert next(iter(run.tasks.values())).result == expected
+        time.sleep(1.0)                      # several more polls of the same folder...
+        listed = _events(cli, env)           # ...and still one event per file and message
+        assert sorted(e["dag_id"] for e in listed) == ["drop", "orders"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    bad = subprocess.run([*cli, "events", "publish", "orders", "--data", "{nope"], env=env,
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "not valid JSON" in bad.stderr
