@@ -177,7 +177,6 @@ class RunTracer:
         if run is not None:
             attributes["legato.run_type"] = run.run_type
             attributes["legato.logical_date"] = run.logical_date.isoformat()
-        self._sampled(ev.run_id, ev.dag_id)
         span = self._start(ev.dag_id, self._empty, trace_id_of(ev.run_id),
                            run_span_id_of(ev.run_id), min(start, ev.at), attributes)
         self._flags.pop(ev.run_id, None)
