@@ -19,8 +19,6 @@ import os
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import deque
 from pathlib import Path
 from typing import Any, Protocol
@@ -61,6 +59,9 @@ class HttpSink:
         self.api_key = api_key
 
     def send(self, event: dict[str, Any]) -> None:
+        import urllib.error
+        import urllib.request
+
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
