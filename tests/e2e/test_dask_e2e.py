@@ -180,3 +180,64 @@ def test_a_dask_scheduler_killed_under_a_running_try_fails_it_and_never_hangs(
     result = outcome["r"]
     assert result.state == "failed"
     assert result["long"].error and "connection to the Dask scheduler" in result["long"].error
+
+
+def test_legato_scheduler_killed_mid_try_loses_nothing_on_the_cluster(
+        tmp_path: Path, legato_home: Path, cluster: str) -> None:
+    """kill -9 of `legato scheduler` while a try runs on a Dask worker: the restarted
+    scheduler adopts the run, fails-and-retries the orphaned try, and the run succeeds with
+    exactly one successful try (the orphan's late end is never recorded)."""
+    dags = tmp_path / "dags"
+    dags.mkdir()
+    started, release = tmp_path / "started", tmp_path / "release"
+    (dags / "adopt.py").write_text(textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from legato import DAG, task
+        with DAG("dask_e2e_adopt", schedule=None,
+                 default_args={{"retries": 1, "retry_delay": 0}}) as dag:
+            @task
+            def slow(ctx):
+                if ctx.try_number == 1:
+                    Path({str(started)!r}).write_text("1")
+                    for _ in range(1200):             # until the test releases it
+                        if Path({str(release)!r}).exists():
+                            break
+                        time.sleep(0.05)
+                return ctx.try_number
+            slow()
+    """))
+    env = {**os.environ, "LEGATO_HOME": str(legato_home), "LEGATO_DAGS": str(dags)}
+    scheduler_cmd = [*CLI, "scheduler", "--executor", f"dask://{cluster}"]
+    first = subprocess.Popen(scheduler_cmd, env=env, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    second = None
+    try:
+        queued = subprocess.run([*CLI, "dags", "trigger", "dask_e2e_adopt", "--json"], env=env,
+                                capture_output=True, text=True, check=True)
+        run_id = json.loads(queued.stdout)["run_id"]
+        deadline = time.monotonic() + 60
+        while not started.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert started.exists(), "the first try never started"
+        first.kill()
+        first.wait(timeout=30)
+        second = subprocess.Popen(scheduler_cmd, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True)
+        state, deadline = None, time.monotonic() + 60
+        while state not in ("success", "failed") and time.monotonic() < deadline:
+            time.sleep(0.1)
+            state = run_state(legato_home, run_id)
+        assert state == "success"
+        with sqlite3.connect(legato_home / "legato.db") as conn:
+            rows = conn.execute("select try_number, state, error_type from task_tries where "
+                                "run_id=? order by try_number", (run_id,)).fetchall()
+        assert rows == [(1, "failed", "TryLost"), (2, "success", None)]
+    finally:
+        release.write_text("go")
+        if first.poll() is None:
+            first.kill()
+        if second is not None:
+            second.send_signal(signal.SIGTERM)
+            out, _ = second.communicate(timeout=30)
+            assert second.returncode == 0, out
