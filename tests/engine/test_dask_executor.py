@@ -195,7 +195,9 @@ def test_execution_timeout_stops_a_try_on_its_worker(tmp_path: Path, executor: s
     """)
     result = dag.run(executor=executor)
     assert result["slow"].state == "failed"
-    assert "execution_timeout of 0.5s exceeded" in (result["slow"].error or "")
+    error = result["slow"].error or ""
+    assert "execution_timeout of 0.5s exceeded" in error
+    assert "abandoned" not in error                # stopped on the worker, not given up on
 
 
 def test_executor_names_are_checked() -> None:
@@ -229,3 +231,25 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_no_run_is_left_behind(
         dag.run(executor="dask://127.0.0.1:9")
     with open_engine(load_settings().database_url).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(dag_runs)).scalar() == 0
+
+
+def test_workers_re_import_a_dag_file_that_changed(tmp_path: Path, executor: str) -> None:
+    """The cluster outlives deployments: an edited DAG file is not served from a worker's
+    cache."""
+    body = """
+        import time
+        from legato import DAG, task
+        with DAG("dask_edited") as dag:
+            @task
+            def version(i):
+                time.sleep(0.2)                 # eight of these occupy every worker thread
+                return {v}
+            version.expand(i=list(range(8)))
+    """
+    first = load_dag(tmp_path, "dask_edited", body.format(v=1)).run(executor=executor)
+    path = tmp_path / "dask_edited.py"
+    path.write_text(textwrap.dedent(body.format(v=2)))
+    later = path.stat().st_mtime_ns + 2_000_000_000
+    os.utime(path, ns=(later, later))                   # a coarse-mtime filesystem still sees it
+    second = load_file(path).dags[0].run(executor=executor)
+    assert (first["version"].result, second["version"].result) == ([1] * 8, [2] * 8)

@@ -221,13 +221,22 @@ class DaskExecutor:
             raise ExecutorUnavailable(
                 f"cannot reach the Dask scheduler at {address} within {connect_timeout_s:g}s: "
                 f"{exc}") from None
-        self._client.subscribe_topic(STARTED_TOPIC, self._on_started)
+        self._subscribed_comm: Any = None
+        self._subscribe()
         self._done = as_completed(loop=self._client.loop, with_results=True,
                                   raise_errors=False)
         threading.Thread(target=self._collect_loop, daemon=True,
                          name="legato-dask-collector").start()
 
     # -- events from the cluster ---------------------------------------------------------
+    def _subscribe(self) -> None:
+        """Subscribe to "started" events, again after the client reconnected to a scheduler
+        (a restarted scheduler knows no subscriptions)."""
+        comm = self._client.scheduler_comm
+        if comm is not None and comm is not self._subscribed_comm:
+            self._client.subscribe_topic(STARTED_TOPIC, self._on_started)
+            self._subscribed_comm = comm
+
     def _on_started(self, event: tuple[float, Any]) -> None:
         """Called on the client's event loop for every try start on the cluster."""
         msg = event[1]
@@ -325,6 +334,7 @@ class DaskExecutor:
             self._keys[tid] = key
             self._wake.notify_all()
         try:
+            self._subscribe()
             future = self._client.submit(run_on_worker, request, self._token, key=key,
                                          pure=False, retries=0)
             self._done.add(future)
