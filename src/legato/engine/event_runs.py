@@ -31,6 +31,8 @@ log = logging.getLogger("legato.scheduler.events")
 EVENT_RUN = "event"
 DATASET_RUN = "dataset"
 DATASET_CURSOR = "dataset"
+BATCH = 50                           # events turned into runs per transaction
+PER_PASS = 200                       # at most this many per pass: the loop stays responsive
 
 
 class _Taken(Exception):
@@ -63,21 +65,32 @@ def _from_received(engine: sa.Engine, dags: Mapping[str, DAG], now: datetime) ->
     if not dags:
         return 0
     with engine.connect() as conn:
-        rows = event_store.pending(conn, dags)
+        rows = event_store.pending(conn, dags, limit=PER_PASS)
     created = 0
-    for row in rows:
-        try:
-            with engine.begin() as conn:
-                run = insert_new_run(conn, dags[row.dag_id], row.received_at, event=row.payload,
-                                     run_type=EVENT_RUN,
-                                     interval=(row.received_at, row.received_at))
-                if not event_store.claim(conn, row.id, run.run_id, now):
-                    raise _Taken
-        except _Taken:
-            continue
-        log.info("event %s (%s %s) started run %s", row.id, row.source, row.key, run.run_id)
-        created += 1
+    for start in range(0, len(rows), BATCH):
+        batch = rows[start:start + BATCH]
+        try:                                 # one commit for the batch (SQLite pays per commit)
+            created += _consume(engine, dags, batch, now)
+        except _Taken:                       # another scheduler took one: go one by one
+            for row in batch:
+                try:
+                    created += _consume(engine, dags, [row], now)
+                except _Taken:
+                    continue
     return created
+
+
+def _consume(engine: sa.Engine, dags: Mapping[str, DAG], rows: list[event_store.ReceivedEvent],
+             now: datetime) -> int:
+    """Runs for `rows` and their claims, all in one transaction (or none: _Taken)."""
+    with engine.begin() as conn:
+        for row in rows:
+            run = insert_new_run(conn, dags[row.dag_id], row.received_at, event=row.payload,
+                                 run_type=EVENT_RUN, interval=(row.received_at, row.received_at))
+            if not event_store.claim(conn, row.id, run.run_id, now):
+                raise _Taken
+            log.info("event %s (%s %s) makes run %s", row.id, row.source, row.key, run.run_id)
+    return len(rows)
 
 
 def _from_datasets(engine: sa.Engine, dag: DAG, now: datetime) -> int:

@@ -19,7 +19,7 @@ from ..base import Deliver, decode_payload
 from ..triggers import Queue
 from . import safe_name
 
-FETCH_TIMEOUT_S = 0.2
+FETCH_TIMEOUT_S = 0.1
 BATCH = 100
 
 
