@@ -20,7 +20,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdo
 
 
 def _short(value: Any, width: int = 60) -> str:
-    text = json.dumps(value, default=str)
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
