@@ -36,6 +36,15 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
+def _wait_for_running(db: Path, proc: subprocess.Popen[bytes], deadline: float) -> None:
+    while proc.poll() is None and time.monotonic() < deadline:
+        with sqlite3.connect(db) as conn:
+            if conn.execute("select count(*) from task_instances where state = 'running' "
+                            "and task_id like 'w%'").fetchone()[0]:
+                return
+        time.sleep(0.02)
+
+
 def _unfinished(db: Path) -> int:
     with sqlite3.connect(db) as conn:
         return conn.execute("select count(*) from dag_runs where state not in "
@@ -75,7 +84,14 @@ def test_kill_9_loses_nothing_and_never_succeeds_twice(tmp_path: Path, legato_ho
     while _unfinished(db) and time.monotonic() < deadline:
         proc = _start(env, log)
         if kills < KILLS:
-            time.sleep(rng.uniform(0.5, 1.0))
+            if kills % 2 == 0:
+                # Every other kill lands while tries are in flight, however slowly the
+                # scheduler starts on a loaded machine; the others land at a random moment
+                # (start-up, adoption, between runs).
+                _wait_for_running(db, proc, deadline)
+                time.sleep(rng.uniform(0.0, 0.15))
+            else:
+                time.sleep(rng.uniform(0.3, 1.0))
             proc.send_signal(signal.SIGKILL)
             kills += 1
         else:

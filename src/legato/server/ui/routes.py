@@ -52,7 +52,7 @@ from .session import (
 
 HERE = Path(__file__).parent
 NAV = (("DAGs", "/ui/dags"), ("Incidents", "/ui/incidents"), ("Dead letters", "/ui/dlq"),
-       ("Quality", "/ui/quality"))
+       ("Quality", "/ui/quality"), ("Datasets", "/ui/datasets"))
 GRID_CHOICES = (25, 50, 100, 250)
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
