@@ -267,3 +267,20 @@ def test_log_page_of_a_mapped_task_offers_its_instances(live: Live) -> None:
         third = c.get(f"/ui/runs/{run_id}/tasks/each/logs", params={"map_index": 2})
         assert "item number 30" in third.text and "item number 10" not in third.text
         assert c.get(f"/ui/runs/{run_id}/tasks/each/logs", params={"map_index": 9}).status_code == 404
+
+
+def test_dag_list_says_on_event_for_event_and_dataset_dags(live: Live) -> None:
+    (live.dags / "triggered.py").write_text(
+        "from legato import DAG, Dataset, events, task\n"
+        "for dag_id, schedule in [('on_file', events.FileArrival('/tmp/in/*.csv')),\n"
+        "                         ('on_data', [Dataset('file:///warehouse/a')])]:\n"
+        "    with DAG(dag_id, schedule=schedule) as dag:\n"
+        "        @task\n"
+        "        def t():\n"
+        "            return 1\n"
+        "        t()\n"
+        "    globals()[dag_id] = dag\n")
+    view = {d.dag_id: d for d in ui_views.dag_list(load_settings()).dags}
+    assert view["on_file"].on_event and view["on_data"].on_event
+    assert not view["api_demo"].on_event
+    assert view["on_file"].next_run is None and view["on_file"].to_json()["on_event"] is True

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from ..authoring.dag import DAG
 from ..config import Settings
+from ..engine.event_runs import is_dataset_triggered, is_event_triggered
 from ..schedules.timetable import dag_timezone, next_due_at
 from ..store import dags as dag_store
 from ..store import runs as run_store
@@ -66,11 +67,13 @@ class DagSummary:
     is_paused: bool
     next_run: datetime | None
     last_runs: tuple[RunCell, ...] = ()        # oldest first, as the cells read left to right
+    on_event: bool = False                     # runs come from events or dataset updates
 
     def to_json(self) -> dict[str, Any]:
         return {"dag_id": self.dag_id, "file": self.file, "schedule": self.schedule,
                 "tasks": self.tasks, "tags": list(self.tags), "is_paused": self.is_paused,
                 "next_run": self.next_run.isoformat() if self.next_run else None,
+                "on_event": self.on_event,
                 "last_runs": [c.to_json() for c in self.last_runs]}
 
 
@@ -114,7 +117,8 @@ def dag_list(settings: Settings, now: datetime | None = None,
             summaries.append(DagSummary(
                 dag.dag_id, dag.fileloc, dag.spec().schedule, len(dag.tasks), tuple(dag.tags),
                 dag.dag_id in paused, next_run(dag, dag.dag_id in paused, latest, now),
-                _last_runs(conn, dag.dag_id, last) if last > 0 else ()))
+                _last_runs(conn, dag.dag_id, last) if last > 0 else (),
+                is_event_triggered(dag) or is_dataset_triggered(dag)))
     errors = [{"file": e.file, "line": e.line, "error": e.message} for e in loaded.errors]
     return DagListView(summaries, errors)
 
