@@ -10,17 +10,34 @@ from .datasets import sync_dag as sync_datasets
 from .schema import dags
 
 
+def _insert_if_absent(conn: sa.Connection, values: dict[str, object]) -> bool:
+    """Insert a new DAG row unless one exists; False if another writer got there first (two
+    schedulers seeing a new DAG file at once must not fail on the primary key)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:                                                    # pragma: no cover - other dialects
+        conn.execute(dags.insert().values(**values))
+        return True
+    stmt = insert(dags).values(**values).on_conflict_do_nothing(index_elements=["dag_id"])
+    return conn.execute(stmt).rowcount == 1
+
+
 def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
                now: datetime) -> None:
-    existing = conn.execute(sa.select(dags.c.spec_json, dags.c.fileloc)
-                            .where(dags.c.dag_id == dag_id)).first()
+    query = sa.select(dags.c.spec_json, dags.c.fileloc).where(dags.c.dag_id == dag_id)
+    existing = conn.execute(query).first()
     if existing is None:
-        conn.execute(dags.insert().values(dag_id=dag_id, fileloc=fileloc, spec_json=spec_json,
-                                          is_paused=False, updated_at=now))
-    elif existing.spec_json != spec_json or existing.fileloc != fileloc:
+        if _insert_if_absent(conn, {"dag_id": dag_id, "fileloc": fileloc, "spec_json": spec_json,
+                                    "is_paused": False, "updated_at": now}):
+            sync_datasets(conn, dag_id, spec_json, now)      # catalog, producers and consumers
+            return
+        existing = conn.execute(query).one()                 # another writer inserted it
+    if existing.spec_json != spec_json or existing.fileloc != fileloc:
         conn.execute(dags.update().where(dags.c.dag_id == dag_id)
                      .values(fileloc=fileloc, spec_json=spec_json, updated_at=now))
-    if existing is None or existing.spec_json != spec_json:
+    if existing.spec_json != spec_json:
         sync_datasets(conn, dag_id, spec_json, now)      # catalog, producers and consumers
 
 
