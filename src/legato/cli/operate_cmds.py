@@ -34,7 +34,10 @@ def scheduler(
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    runner = make_executor(executor, max_workers)
+    try:
+        runner = make_executor(executor, max_workers)
+    except ValueError as exc:             # an unknown executor or an unreachable cluster
+        raise fail_usage(str(exc)) from None
     console().print(f"legato scheduler: DAGs from {settings.dags_folder}, "
                     f"store {settings.database_url}")
     bus = Bus()

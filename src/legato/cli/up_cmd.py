@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from .output import console
+from .output import console, fail_usage
 
 
 def up(
@@ -35,7 +35,10 @@ def up(
 
     from ..server.app import create_app
 
-    runner = make_executor(executor)
+    try:
+        runner = make_executor(executor)
+    except ValueError as exc:             # an unknown executor or an unreachable cluster
+        raise fail_usage(str(exc)) from None
     stop = threading.Event()
     # uvicorn handles SIGINT/SIGTERM while serving, then re-raises the signal to the handler it
     # found: make that handler ours, so the scheduler is stopped and the process exits cleanly.
