@@ -20,8 +20,9 @@ def _insert_if_absent(conn: sa.Connection, values: dict[str, object]) -> bool:
     else:                                                    # pragma: no cover - other dialects
         conn.execute(dags.insert().values(**values))
         return True
-    stmt = insert(dags).values(**values).on_conflict_do_nothing(index_elements=["dag_id"])
-    return conn.execute(stmt).rowcount == 1
+    stmt = (insert(dags).values(**values).on_conflict_do_nothing(index_elements=["dag_id"])
+            .returning(dags.c.dag_id))           # rowcount is -1 here on psycopg
+    return conn.execute(stmt).first() is not None
 
 
 def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
