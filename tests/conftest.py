@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from legato.authoring.variables import set_default_resolver
 from legato.store.db import dispose_all, normalize_url
 
 PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
@@ -28,6 +29,7 @@ def legato_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     monkeypatch.setenv("LEGATO_HOME", str(home))
     monkeypatch.delenv("LEGATO_DATABASE_URL", raising=False)
     yield home
+    set_default_resolver(None)       # attach_all (dag.run) points it at this test's store
     dispose_all()
 
 

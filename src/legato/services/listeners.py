@@ -18,7 +18,14 @@ class Listeners:
 
 
 def attach_all(bus: Bus, settings: Settings) -> Listeners:
+    """Also makes the encrypted store the process-wide fallback for variables and connections,
+    so code that runs outside a try (incident sinks resolving "conn:ID" or "var:NAME") sees
+    what `legato connections add` / `legato variables set` stored."""
+    from ..authoring.variables import set_default_resolver
     from ..incidents.listener import attach as attach_incidents
+    from ..security.secrets import StoreResolver
+
+    set_default_resolver(StoreResolver(settings.database_url, settings.home))
     from ..lineage.listener import attach as attach_lineage
     from ..observability.listener import attach as attach_observability
 
