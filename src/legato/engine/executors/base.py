@@ -8,6 +8,7 @@ refuse a stale one from a worker it has already given up on.
 
 from __future__ import annotations
 
+import queue
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -102,3 +103,17 @@ class Executor(Protocol):
         ...
 
     def shutdown(self) -> None: ...
+
+
+def drain(events: queue.SimpleQueue[Any] | queue.Queue[Any], timeout: float) -> list[Any]:
+    """Wait up to `timeout` for one event, then take whatever else is already there: the
+    scheduler applies a burst of outcomes in one batch instead of one pass each."""
+    try:
+        out = [events.get(timeout=max(timeout, 0.0))]
+    except queue.Empty:
+        return []
+    while True:
+        try:
+            out.append(events.get_nowait())
+        except queue.Empty:
+            return out

@@ -38,7 +38,7 @@ from typing import Any
 from .. import registry
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture
-from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted
+from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
 
 log = logging.getLogger("legato.executors.dask")
 
@@ -346,15 +346,7 @@ class DaskExecutor:
         self._queue.put(event)
 
     def events(self, timeout: float) -> list[TryEvent]:
-        try:
-            out = [self._queue.get(timeout=max(timeout, 0.0))]
-        except queue.Empty:
-            return []
-        while True:
-            try:
-                out.append(self._queue.get_nowait())
-            except queue.Empty:
-                return out
+        return drain(self._queue, timeout)
 
     def cancel(self, run_id: str, key: TIKey) -> None:
         """Raise TaskTimeout in the worker thread running the try (best effort, async: a

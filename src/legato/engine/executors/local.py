@@ -29,7 +29,7 @@ from typing import Any
 
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture, uninstall_capture, wait_for_log_writes
-from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted
+from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
 
 DEFAULT_WORKERS = 32
 _REMEMBERED_OUTCOMES = 10_000
@@ -155,15 +155,7 @@ class LocalExecutor:
         self._queue.put(event)
 
     def events(self, timeout: float) -> list[TryEvent]:
-        try:
-            out = [self._queue.get(timeout=max(timeout, 0.0))]
-        except queue.Empty:
-            return []
-        while True:
-            try:
-                out.append(self._queue.get_nowait())
-            except queue.Empty:
-                return out
+        return drain(self._queue, timeout)
 
     def cancel(self, run_id: str, key: TIKey) -> None:
         with self._lock:
