@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from events_support import Polls, result_of, runs_of, write_dag
 
-from conftest import Polls, result_of, runs_of, write_dag
 from legato.authoring.loader import load_folder
 from legato.config import load_settings
 from legato.engine.event_runs import create_event_runs

@@ -6,7 +6,8 @@ from __future__ import annotations
 import uuid
 from pathlib import Path
 
-from conftest import Polls, result_of, runs_of, write_dag
+from events_support import Polls, result_of, runs_of, write_dag
+
 from legato.config import load_settings
 from legato.engine.executors import make_executor
 from legato.engine.scheduler import Scheduler

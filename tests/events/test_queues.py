@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from events_support import Polls, runs_of, write_dag
 
-from conftest import Polls, runs_of, write_dag
 from legato.authoring.loader import load_folder
 from legato.config import load_settings
 from legato.engine.event_runs import create_event_runs

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from conftest import runs_of, write_dag
+from events_support import runs_of, write_dag
 
 uvicorn = pytest.importorskip("uvicorn")
 

@@ -36,6 +36,10 @@ class TaskFinished:
     error_type: str | None
     at: datetime
     started_at: datetime | None = None   # the try's start (metrics: duration; traces: span start)
+    # The task's declared dataset URIs, from the spec the driver already holds, so lineage
+    # needs no query to know what a success updated (None: the publisher did not say).
+    inlets: tuple[str, ...] | None = None
+    outlets: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -278,9 +278,12 @@ class RunDriver:
     def _publish_task(self, ev: TryFinished, state: str, at: datetime) -> None:
         """Stage the event with the batch: in-transaction subscribers see it inside the commit
         of this state change, the others once it is committed."""
+        task = self.spec.tasks.get(ev.task_id)
         self.batch.events.append(TaskFinished(self.spec.dag_id, self.run.run_id, ev.task_id,
                                               ev.map_index, ev.try_number, state, ev.error,
-                                              ev.error_type, at, _utc(ev.start)))
+                                              ev.error_type, at, _utc(ev.start),
+                                              task.inlets if task else None,
+                                              task.outlets if task else None))
 
     def _flush(self) -> None:
         for event in self.batch.flush(self.engine, self.bus):

@@ -3,11 +3,12 @@
 Inside the transaction that records a batch of finished tries (`subscribe_in_tx`), it writes
 one dataset_events row per outlet URI of each try that *succeeded* (never for a failure or a
 try that will be retried), so "the dataset was updated" commits exactly when "the task
-succeeded" does; dataset-scheduled DAGs read those rows. It costs one indexed query per batch
-that holds a success (the references of the batch's tasks), and it keeps those references for
-the second half: after the commit (`subscribe`), each finished try becomes a START and a
-COMPLETE/FAIL/ABORT OpenLineage event handed to a background emitter (transport.py), so a slow
-or absent lineage backend never holds up the engine.
+succeeded" does; dataset-scheduled DAGs read those rows. The driver's events carry each task's
+declared outlets, so with OpenLineage off this costs no query (an insert only when a success
+declares an outlet); with it on, one indexed query per batch reads the batch's references
+(and their schemas), kept for the second half: after the commit (`subscribe`), each finished
+try becomes a START and a COMPLETE/FAIL/ABORT OpenLineage event handed to a background emitter
+(transport.py), so a slow or absent lineage backend never holds up the engine.
 """
 
 from __future__ import annotations
@@ -45,16 +46,25 @@ class LineageListener:
     # -- in the transaction ----------------------------------------------------------------
     def on_tasks(self, conn: sa.Connection, events: list[TaskFinished]) -> None:
         wanted = events if self.emitter is not None else [e for e in events if e.state == "success"]
+        if self.emitter is None:
+            if not any(e.outlets is None or e.outlets for e in wanted):
+                return                     # no success in the batch declares an outlet
+            if all(e.outlets is not None for e in wanted):
+                self._record(conn, [(e, uri) for e in wanted for uri in e.outlets or ()])
+                return
         if not wanted:
             return
         refs = self._load_refs(conn, {(e.dag_id, e.task_id) for e in wanted})
+        self._record(conn, [(e, uri) for e in wanted if e.state == "success"
+                            for uri in refs.get(e.dag_id, {}).get(e.task_id, ((), ()))[1]])
+
+    def _record(self, conn: sa.Connection, updates: list[tuple[TaskFinished, str]]) -> None:
         rows = [{"uri": uri, "dag_id": e.dag_id, "task_id": e.task_id, "run_id": e.run_id,
                  "map_index": e.map_index, "extra": {"try_number": e.try_number},
-                 "created_at": e.at}
-                for e in wanted if e.state == "success"
-                for uri in refs.get(e.dag_id, {}).get(e.task_id, ((), ()))[1]]
-        store.record_updates(conn, rows)
-        self.updates += len(rows)
+                 "created_at": e.at} for e, uri in updates]
+        if rows:
+            store.record_updates(conn, rows)
+            self.updates += len(rows)
 
     def _load_refs(self, conn: sa.Connection, tasks: set[tuple[str, str]]) -> dict[str, Any]:
         """dag_id -> task_id -> (inlets, outlets) of `tasks`, kept for the after-commit half."""
