@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,13 +15,13 @@ import httpx
 import pytest
 from events_support import runs_of, write_dag
 
+from server_harness import serving
+
 uvicorn = pytest.importorskip("uvicorn")
 
 from legato.config import load_settings  # noqa: E402
 from legato.engine.executors import make_executor  # noqa: E402
 from legato.engine.scheduler import Scheduler  # noqa: E402
-from legato.security import create_token  # noqa: E402
-from legato.server.app import create_app  # noqa: E402
 
 SECRET = "s3cret-for-tests"
 
@@ -51,22 +49,9 @@ def api(dags_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
     write_dag(dags_folder, "po_a", "events.Webhook('po-uploaded', secret='env:PO_HOOK_SECRET')")
     write_dag(dags_folder, "po_b", "events.Webhook('po-uploaded')")
     write_dag(dags_folder, "other", "events.Webhook('other-hook', secret='var:hook_secret')")
-    settings = load_settings()
-    tokens = {r: create_token(settings, r, f"t-{r}")[0] for r in ("viewer", "operator")}
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Api(f"http://127.0.0.1:{port}", tokens)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serving(dags_folder) as start:
+        live = start()
+        yield Api(live.base, live.tokens)
 
 
 def _sign(body: bytes, secret: str = SECRET) -> dict[str, str]:

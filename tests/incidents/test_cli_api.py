@@ -7,15 +7,11 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-from legato.config import load_settings
 
 from .helpers import Driver
 
@@ -66,24 +62,13 @@ def test_cli_human_output_and_errors(two_incidents: Driver, legato_home: Path) -
 
 
 @pytest.fixture
-def api(two_incidents: Driver) -> Iterator[tuple[str, dict[str, str]]]:
-    from legato.security import create_token
-    from legato.server.app import PREFIX, create_app
+def api(two_incidents: Driver, tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    from legato.server.app import PREFIX
+    from server_harness import serving
 
-    settings = load_settings()
-    token = create_token(settings, "viewer", "incidents-test")[0]
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    port = server.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}{PREFIX}", {"Authorization": f"Bearer {token}"}
-    server.should_exit = True
-    thread.join(10)
+    with serving(tmp_path) as start:
+        live = start()
+        yield live.base + PREFIX, {"Authorization": f"Bearer {live.tokens['viewer']}"}
 
 
 def test_api_routes(api: tuple[str, dict[str, str]]) -> None:

@@ -3,17 +3,13 @@ clean tracer per test."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "server"))
-
-from server_harness import Live, serving  # noqa: E402
-
-from legato.observability import tracing  # noqa: E402
+from legato.observability import tracing
+from server_harness import Live, serving
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The live-server handle the server tests share (imported by conftest.py and the tests)."""
+"""A real uvicorn server on a free loopback port with a token per role, for every test that talks
+HTTP to Legato (tests/ is on sys.path through its conftest.py, so tests import `server_harness`)."""
 
 from __future__ import annotations
 
