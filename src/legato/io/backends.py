@@ -1,0 +1,156 @@
+"""The two warehouse engines behind one small session: DuckDB (its own Python API) and any
+SQLAlchemy database (Core, `text()` with bound parameters; PostgreSQL in production).
+
+A session is one transaction: `with backend.transaction() as s:` commits when the block ends
+and rolls back on any exception, so a load's delete, inserts and marks land together or not at
+all (DDL too: both DuckDB and PostgreSQL have transactional DDL). Statements are written with
+`:name` placeholders; DuckDB's session rewrites them to its `$name` form.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+
+TYPES = {
+    "duckdb": {"boolean": "BOOLEAN", "integer": "BIGINT", "double": "DOUBLE", "numeric": "DECIMAL(38,10)",
+               "timestamp": "TIMESTAMP", "date": "DATE", "text": "VARCHAR"},
+    "sql": {"boolean": "BOOLEAN", "integer": "BIGINT", "double": "DOUBLE PRECISION",
+            "numeric": "NUMERIC", "timestamp": "TIMESTAMP", "date": "DATE", "text": "TEXT"},
+}
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Session(Protocol):
+    dialect: str
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None: ...
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+    def columns(self, schema: str | None, table: str) -> list[str] | None: ...
+
+
+def duckdb_placeholders(sql: str) -> str:
+    """`:name` -> `$name` outside single-quoted literals (`::` casts are left alone)."""
+    parts = sql.split("'")
+    return "'".join(_NAMED.sub(r"$\1", p) if i % 2 == 0 else p for i, p in enumerate(parts))
+
+
+class DuckSession:
+    dialect = "duckdb"
+
+    def __init__(self, con: Any) -> None:
+        self.con = con
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        cur = self.con.execute(duckdb_placeholders(sql), dict(params or {}))
+        if cur.description and [d[0] for d in cur.description] == ["Count"]:
+            row = cur.fetchone()
+            return int(row[0]) if row and row[0] is not None else 0
+        return -1
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.con.executemany(duckdb_placeholders(sql), [dict(r) for r in rows])
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(duckdb_placeholders(sql), dict(params or {}))
+        if cur.description is None:
+            return []
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def columns(self, schema: str | None, table: str) -> list[str] | None:
+        found = self.rows(
+            "SELECT column_name FROM information_schema.columns WHERE table_catalog = "
+            "current_database() AND table_schema = :s AND table_name = :t ORDER BY ordinal_position",
+            {"s": schema or "main", "t": table})
+        return [r["column_name"] for r in found] or None
+
+
+class SqlSession:
+    dialect = "sql"
+
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        from sqlalchemy import text
+
+        return int(self.conn.execute(text(sql), dict(params or {})).rowcount)
+
+    def executemany(self, sql: str, rows: Sequence[Mapping[str, Any]]) -> None:
+        from sqlalchemy import text
+
+        if rows:
+            self.conn.execute(text(sql), [dict(r) for r in rows])
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        from sqlalchemy import text
+
+        result = self.conn.execute(text(sql), dict(params or {}))
+        return [dict(r._mapping) for r in result] if result.returns_rows else []
+
+    def columns(self, schema: str | None, table: str) -> list[str] | None:
+        import sqlalchemy as sa
+
+        inspector = sa.inspect(self.conn)
+        if not inspector.has_table(table, schema=schema):
+            return None
+        return [c["name"] for c in inspector.get_columns(table, schema=schema)]
+
+
+class DuckBackend:
+    """A DuckDB file (or `:memory:`), opened per transaction and closed after it, so another
+    process can open the file between loads (DuckDB allows one writing process at a time)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        import duckdb
+
+        con = duckdb.connect(self.path)
+        try:
+            con.begin()
+            try:
+                yield DuckSession(con)
+            except BaseException:
+                con.rollback()
+                raise
+            con.commit()
+        finally:
+            con.close()
+
+    def describe(self) -> str:
+        return f"duckdb:///{self.path}"
+
+
+class SqlBackend:
+    """Any SQLAlchemy URL; one engine per Warehouse."""
+
+    dialect = "sql"
+
+    def __init__(self, url: Any) -> None:
+        import sqlalchemy as sa
+
+        self.engine = sa.create_engine(url)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.engine.begin() as conn:
+            yield SqlSession(conn)
+
+    def describe(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)

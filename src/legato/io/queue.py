@@ -1,0 +1,71 @@
+"""`publish`: put a message on a queue that `events.Queue(topic, url=...)` triggers read.
+
+- `url=None`: the embedded queue in the metadata database (`legato.events.embedded.publish`,
+  what `legato events publish` calls); one committed row per call.
+- `nats://`: JetStream (the stream is created if missing); `Nats-Msg-Id` = `message_id`, so
+  JetStream drops a repeat within its duplicate window (2 minutes by default).
+- `redis://`: XADD to the stream named `topic` (fields `data` = the JSON, `message_id`). The
+  consumer keys runs by entry id, so a repeat would be a second entry; `publish` therefore sets
+  `legato:msgid:<topic>:<message_id>` (kept `dedupe_ttl_s`, 1 day) and adds the entry in one
+  Lua script: a repeated `message_id` adds nothing.
+- `amqp://`: the fanout exchange `topic` with the `message_id` property, which the consumer
+  keys runs by.
+
+`message` is anything JSON can hold; `message_id` defaults to a new UUID and is returned, so a
+caller that retries a publish should pass its own stable id (e.g. `f"{run_id}:{n}"`).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+DEDUPE_TTL_S = 86_400
+_REDIS_ONCE = """
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then
+  return redis.call('XADD', KEYS[1], '*', 'data', ARGV[1], 'message_id', ARGV[2])
+end
+return false
+"""
+
+
+def publish(topic: str, message: Any, url: str | None = None, message_id: str | None = None,
+            *, dedupe_ttl_s: int = DEDUPE_TTL_S) -> str:
+    """Publish one message; its message id."""
+    from ..events.triggers import Queue
+
+    trigger = Queue(topic, url=url)                        # validates topic and url
+    try:
+        body = json.dumps(message).encode()
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"message for {topic!r} is not JSON-serializable: {exc}") from exc
+    message_id = message_id or uuid.uuid4().hex
+    if url is None:
+        _publish_embedded(topic, message)
+    elif trigger.broker == "redis":
+        _publish_redis(url, topic, body, message_id, dedupe_ttl_s)
+    else:
+        from ..events.brokers import publish as broker_publish
+
+        broker_publish(url, topic, body, message_id)
+    return message_id
+
+
+def _publish_embedded(topic: str, message: Any) -> None:
+    from ..config import load_settings
+    from ..events.embedded import publish as embedded_publish
+    from ..store.db import open_engine
+
+    embedded_publish(open_engine(load_settings().database_url), topic, message)
+
+
+def _publish_redis(url: str, topic: str, body: bytes, message_id: str, ttl: int) -> None:
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
+    try:
+        client.eval(_REDIS_ONCE, 2, topic, f"legato:msgid:{topic}:{message_id}",
+                    body, message_id, ttl)
+    finally:
+        client.close()

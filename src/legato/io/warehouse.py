@@ -1,0 +1,278 @@
+"""`Warehouse`: idempotent loads into DuckDB (the default, a file under $LEGATO_HOME) or any
+SQLAlchemy database (PostgreSQL in production).
+
+`Warehouse()` is `duckdb:///$LEGATO_HOME/warehouse.duckdb`; `Warehouse("duckdb:///x.db")` a
+DuckDB file; `Warehouse("postgresql://...")` a SQLAlchemy URL; `Warehouse("dwh")` the connection
+`dwh` (type `duckdb` -> the file in its path, anything else -> `legato.tasks.sql.sqlalchemy_url`).
+
+`load(table, records, mode=...)` runs in ONE transaction and is safe to repeat, which is what
+makes a retried or re-run task harmless:
+
+- `"replace_partition"` deletes the rows of `partition` (`{"day": "2024-03-01"}`) and inserts
+  `records` (their partition columns are filled in; a record contradicting them is refused).
+- `"merge"` upserts by `keys`: rows whose key exists are updated (only when a value differs,
+  so a repeat reports 0 updated), the others inserted; duplicate keys in one batch are refused.
+- `"append"` inserts; with `load_id` the load also writes a mark in `legato_loads` in the same
+  transaction, and a load whose `load_id` is already marked is a no-op (`skipped=True`).
+
+The table is created when missing, from `schema` (a Contract or a JSON Schema) or from the
+records. A record with a column the table lacks is refused (nothing is dropped silently).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import sqlnames
+from .backends import TYPES, DuckBackend, Session, SqlBackend
+
+MODES = ("append", "replace_partition", "merge")
+LOADS_TABLE = "legato_loads"
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    mode: str
+    inserted: int = 0
+    deleted: int = 0
+    updated: int = 0
+    skipped: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def default_url() -> str:
+    home = Path(os.environ.get("LEGATO_HOME") or Path.home() / ".legato").expanduser()
+    return f"duckdb:///{home / 'warehouse.duckdb'}"
+
+
+def duckdb_path(url: str) -> str:
+    """`duckdb:////abs/x.db` -> `/abs/x.db`, `duckdb:///rel.db` -> `rel.db` (SQLAlchemy's
+    convention), `duckdb://` or `duckdb:///:memory:` -> an in-memory database."""
+    rest = url.removeprefix("duckdb://")
+    return rest.removeprefix("/") or ":memory:"
+
+
+def _backend(target: str) -> DuckBackend | SqlBackend:
+    if target.startswith("duckdb://"):
+        return DuckBackend(duckdb_path(target))
+    if "://" in target:
+        from ..store.db import normalize_url
+        return SqlBackend(normalize_url(target))
+    from ..authoring.variables import get_connection
+    from ..tasks.sql import sqlalchemy_url
+
+    conn = get_connection(target)
+    if conn.conn_type.lower() == "duckdb":
+        return DuckBackend(conn.schema or ":memory:")
+    return SqlBackend(sqlalchemy_url(conn))
+
+
+class Warehouse:
+    def __init__(self, url_or_conn_id: str | None = None) -> None:
+        self.target = url_or_conn_id or default_url()
+        self.backend = _backend(self.target)
+
+    def __repr__(self) -> str:
+        return f"<Warehouse {self.backend.describe()}>"
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        with self.backend.transaction() as session:
+            yield session
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Rows as dicts; `:name` placeholders bound from `params` on both engines."""
+        with self.transaction() as s:
+            return s.rows(sql, params)
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        """One statement (DDL, a grant); the affected row count where the engine tells it."""
+        with self.transaction() as s:
+            return s.execute(sql, params)
+
+    def load(self, table: str, records: Sequence[Mapping[str, Any]], *, mode: str = "append",
+             partition: Mapping[str, Any] | None = None, keys: Sequence[str] | None = None,
+             schema: Any = None, load_id: str | None = None) -> LoadResult:
+        plan = _plan(table, records, mode, partition, keys, load_id)
+        with self.transaction() as s:
+            if load_id is not None and _already_loaded(s, load_id):
+                return LoadResult(table, mode, skipped=True)
+            cols = _ensure_table(s, table, plan.records, schema, plan.extra_columns)
+            _check_columns(table, cols, plan.records)
+            if mode == "replace_partition":
+                result = _replace_partition(s, table, plan.records, dict(partition or {}))
+            elif mode == "merge":
+                result = _merge(s, table, cols, plan.records, list(keys or ()))
+            else:
+                result = LoadResult(table, mode, inserted=_insert(s, table, plan.records))
+            if load_id is not None:
+                _mark_loaded(s, load_id, table, result.inserted)
+            return result
+
+
+# -- validation -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Plan:
+    records: list[dict[str, Any]]
+    extra_columns: dict[str, Any]
+
+
+def _plan(table: str, records: Sequence[Mapping[str, Any]], mode: str,
+          partition: Mapping[str, Any] | None, keys: Sequence[str] | None,
+          load_id: str | None) -> _Plan:
+    sqlnames.table(table)
+    if mode not in MODES:
+        raise ValueError(f"load into {table!r}: mode must be one of {MODES}, got {mode!r}")
+    if isinstance(records, Mapping) or not all(isinstance(r, Mapping) for r in records):
+        raise TypeError(f"load into {table!r}: records must be a list of dicts")
+    rows = [dict(r) for r in records]
+    for r in rows:
+        for name in r:
+            sqlnames.column(name)
+    if load_id is not None and mode != "append":
+        raise ValueError(f"load into {table!r}: load_id is for mode='append' (the other modes "
+                         f"are idempotent by themselves)")
+    if mode == "replace_partition":
+        return _Plan(_fill_partition(table, rows, partition), dict(partition or {}))
+    if mode == "merge":
+        _check_keys(table, rows, keys)
+    return _Plan(rows, {})
+
+
+def _fill_partition(table: str, rows: list[dict[str, Any]],
+                    partition: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    if not partition:
+        raise ValueError(f"load into {table!r}: mode='replace_partition' needs partition="
+                         f"{{column: value}}")
+    for name in partition:
+        sqlnames.column(name)
+    for i, r in enumerate(rows):
+        for name, value in partition.items():
+            if name in r and r[name] != value and str(r[name]) != str(value):
+                raise ValueError(f"load into {table!r}: record {i} has {name}={r[name]!r} "
+                                 f"outside the partition {name}={value!r}")
+            r[name] = value
+    return rows
+
+
+def _check_keys(table: str, rows: list[dict[str, Any]], keys: Sequence[str] | None) -> None:
+    if not keys or isinstance(keys, str):
+        raise ValueError(f"load into {table!r}: mode='merge' needs keys=[column, ...]")
+    seen: set[tuple[Any, ...]] = set()
+    for i, r in enumerate(rows):
+        missing = [k for k in keys if r.get(k) is None]
+        if missing:
+            raise ValueError(f"load into {table!r}: record {i} has no value for key {missing}")
+        key = tuple(r[k] for k in keys)
+        if key in seen:
+            raise ValueError(f"load into {table!r}: key {dict(zip(keys, key, strict=True))} "
+                             f"appears twice in one merge")
+        seen.add(key)
+
+
+def _check_columns(table: str, cols: list[str], rows: list[dict[str, Any]]) -> None:
+    known = set(cols)
+    unknown = sorted({k for r in rows for k in r if k not in known})
+    if unknown:
+        raise ValueError(f"load into {table!r}: the table has no column(s) {unknown} "
+                         f"(it has {cols}); add them or drop them from the records")
+
+
+# -- statements -------------------------------------------------------------------------------
+
+def _ensure_table(s: Session, table: str, rows: list[dict[str, Any]], schema: Any,
+                  extra: Mapping[str, Any]) -> list[str]:
+    schema_name, name = sqlnames.table(table)
+    existing = s.columns(schema_name, name)
+    if existing is not None:
+        return existing
+    if schema is not None:
+        kinds = sqlnames.columns_from_schema(schema)
+    else:
+        kinds = sqlnames.columns_from_records(rows + [dict(extra)])
+    if not kinds:
+        raise ValueError(f"table {table!r} does not exist and there is no record or schema to "
+                         f"create it from")
+    types = TYPES[s.dialect]
+    body = ", ".join(f"{sqlnames.column(c)} {types[k]}" for c, k in kinds.items())
+    s.execute(f"CREATE TABLE {sqlnames.qualified(table)} ({body})")
+    return list(kinds)
+
+
+def _insert(s: Session, table: str, rows: list[dict[str, Any]]) -> int:
+    if not rows:
+        return 0
+    names = list(dict.fromkeys(k for r in rows for k in r))
+    cols = ", ".join(sqlnames.column(n) for n in names)
+    marks = ", ".join(f":p{i}" for i in range(len(names)))
+    s.executemany(f"INSERT INTO {sqlnames.qualified(table)} ({cols}) VALUES ({marks})",
+                  [{f"p{i}": sqlnames.cell(r.get(n)) for i, n in enumerate(names)} for r in rows])
+    return len(rows)
+
+
+def _where(columns: Sequence[str], prefix: str) -> tuple[str, dict[str, str]]:
+    parts = [f"{sqlnames.column(c)} = :{prefix}{i}" for i, c in enumerate(columns)]
+    return " AND ".join(parts), {c: f"{prefix}{i}" for i, c in enumerate(columns)}
+
+
+def _replace_partition(s: Session, table: str, rows: list[dict[str, Any]],
+                       partition: dict[str, Any]) -> LoadResult:
+    where, names = _where(list(partition), "w")
+    deleted = s.execute(f"DELETE FROM {sqlnames.qualified(table)} WHERE {where}",
+                        {names[c]: v for c, v in partition.items()})
+    return LoadResult(table, "replace_partition", inserted=_insert(s, table, rows), deleted=deleted)
+
+
+def _merge(s: Session, table: str, cols: list[str], rows: list[dict[str, Any]],
+           keys: list[str]) -> LoadResult:
+    missing = [k for k in keys if k not in cols]
+    if missing:
+        raise ValueError(f"load into {table!r}: merge keys {missing} are not columns of the table")
+    qualified = sqlnames.qualified(table)
+    where, names = _where(keys, "k")
+    inserted = updated = 0
+    for r in rows:
+        key = {names[k]: r[k] for k in keys}
+        if not s.rows(f"SELECT 1 AS x FROM {qualified} WHERE {where}", key):
+            inserted += _insert(s, table, [r])
+            continue
+        others = [c for c in r if c not in keys]
+        if others:
+            sets = ", ".join(f"{sqlnames.column(c)} = :v{i}" for i, c in enumerate(others))
+            differ = " OR ".join(f"{sqlnames.column(c)} IS DISTINCT FROM :v{i}"
+                                 for i, c in enumerate(others))
+            values = {f"v{i}": sqlnames.cell(r[c]) for i, c in enumerate(others)}
+            updated += max(0, s.execute(f"UPDATE {qualified} SET {sets} WHERE {where} "
+                                        f"AND ({differ})", {**values, **key}))
+    return LoadResult(table, "merge", inserted=inserted, updated=updated)
+
+
+# -- load marks (append with load_id) ---------------------------------------------------------
+
+def _marks(s: Session) -> str:
+    if s.columns(None, LOADS_TABLE) is None:
+        types = TYPES[s.dialect]
+        s.execute(f'CREATE TABLE "{LOADS_TABLE}" ("load_id" {types["text"]} PRIMARY KEY, '
+                  f'"table_name" {types["text"]} NOT NULL, "rows" BIGINT NOT NULL, '
+                  f'"loaded_at" {types["timestamp"]} NOT NULL)')
+    return f'"{LOADS_TABLE}"'
+
+
+def _already_loaded(s: Session, load_id: str) -> bool:
+    return bool(s.rows(f'SELECT 1 AS x FROM {_marks(s)} WHERE "load_id" = :id', {"id": load_id}))
+
+
+def _mark_loaded(s: Session, load_id: str, table: str, rows: int) -> None:
+    s.execute(f'INSERT INTO {_marks(s)} ("load_id", "table_name", "rows", "loaded_at") '
+              f'VALUES (:id, :t, :n, :at)',
+              {"id": load_id, "t": table, "n": rows, "at": datetime.now(UTC).replace(tzinfo=None)})
