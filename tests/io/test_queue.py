@@ -1,0 +1,112 @@
+"""legato.io.queue.publish read back by `events.Queue` triggers: the embedded queue (SQLite and
+PostgreSQL stores) and NATS JetStream, Redis streams and RabbitMQ against the machine's brokers
+(LEGATO_TEST_NATS_URL / _REDIS_URL / _RABBITMQ_URL: skipped when unset, failing when set and
+down). A message published twice with one message id makes exactly one run."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from events_support import Polls, runs_of, write_dag
+
+from legato.authoring.loader import load_folder
+from legato.config import load_settings
+from legato.engine.event_runs import create_event_runs
+from legato.io import queue
+from legato.store.db import open_engine
+
+BROKERS = {"nats": "LEGATO_TEST_NATS_URL", "redis": "LEGATO_TEST_REDIS_URL",
+           "amqp": "LEGATO_TEST_RABBITMQ_URL"}
+
+
+def _make_runs(folder: Path) -> int:
+    dags = {d.dag_id: d for d in load_folder(folder).dags}
+    return create_event_runs(open_engine(load_settings().database_url), dags, datetime.now(UTC))
+
+
+def _drain(polls: Polls, at_least: int) -> int:
+    """Poll until `at_least` events came (generous bound, no sleeps), then a few more times so
+    a duplicate the broker still holds would show up."""
+    got, budget = 0, 60
+    while got < at_least and budget:
+        got += polls()
+        budget -= 1
+    return got + polls(3)
+
+
+def test_the_embedded_queue_gets_what_publish_puts(backend: str, dags_folder: Path) -> None:
+    write_dag(dags_folder, "io_embedded", "events.Queue('io-orders')")
+    for n in (1, 2):
+        queue.publish("io-orders", {"n": n})
+    polls = Polls(dags_folder)
+    try:
+        assert _drain(polls, 2) == 2
+    finally:
+        polls.close()
+    assert _make_runs(dags_folder) == 2
+    assert sorted(r.event["n"] for r in runs_of("io_embedded")) == [1, 2]
+
+
+@pytest.mark.parametrize("broker", sorted(BROKERS))
+def test_a_broker_round_trip_is_one_run_per_message_id(broker: str, dags_folder: Path) -> None:
+    url = os.environ.get(BROKERS[broker])
+    if not url:
+        pytest.skip(f"{BROKERS[broker]} not set")
+    topic = f"legato-io-{uuid.uuid4().hex[:10]}"
+    dag_id = f"io_{broker}_{uuid.uuid4().hex[:6]}"
+    write_dag(dags_folder, dag_id, f"events.Queue({topic!r}, url={url!r})")
+    polls = Polls(dags_folder)
+    try:
+        assert polls() == 0                      # the consumer is declared before publishing
+        assert not polls.listener_failures()
+        ids = [queue.publish(topic, {"n": n}, url=url, message_id=f"order-{n}") for n in (1, 2)]
+        assert ids == ["order-1", "order-2"]
+        queue.publish(topic, {"n": 1}, url=url, message_id="order-1")   # a retried publish
+        assert queue.publish(topic, {"n": 3}, url=url) != "order-3"     # a fresh id by default
+        _drain(polls, 3)
+        assert not polls.listener_failures()
+    finally:
+        polls.close()
+        _cleanup(broker, url, topic, dag_id)
+    assert _make_runs(dags_folder) == 3
+    assert sorted(r.event["n"] for r in runs_of(dag_id)) == [1, 2, 3]
+
+
+def test_bad_input_is_refused_before_anything_is_sent() -> None:
+    with pytest.raises(ValueError, match="url must be None"):
+        queue.publish("t", {}, url="kafka://broker:9092")
+    with pytest.raises(TypeError, match="not JSON-serializable"):
+        queue.publish("t", {"when": object()})
+
+
+def _cleanup(broker: str, url: str, topic: str, dag_id: str) -> None:
+    if broker == "redis":
+        import redis
+
+        client = redis.Redis.from_url(url)
+        client.delete(topic, *client.keys(f"legato:msgid:{topic}:*"))
+        client.close()
+    elif broker == "amqp":
+        import pika
+
+        conn = pika.BlockingConnection(pika.URLParameters(url))
+        ch = conn.channel()
+        ch.queue_delete(queue=f"legato.{dag_id}.{topic}")
+        ch.exchange_delete(exchange=topic)
+        conn.close()
+    else:
+        import asyncio
+
+        import nats
+
+        async def drop() -> None:
+            nc = await nats.connect(url)
+            js = nc.jetstream()
+            await js.delete_stream(await js.find_stream_name_by_subject(topic))
+            await nc.close()
+
+        asyncio.run(drop())
