@@ -22,6 +22,7 @@ records. A record with a column the table lacks is refused (nothing is dropped s
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from .backends import TYPES, DuckBackend, Session, SqlBackend
 
 MODES = ("append", "replace_partition", "merge")
 LOADS_TABLE = "legato_loads"
+MAX_PARAMS = 30_000        # PostgreSQL binds at most 65,535 values per statement
 
 
 @dataclass(frozen=True)
@@ -210,13 +212,20 @@ def _ensure_table(s: Session, table: str, rows: list[dict[str, Any]], schema: An
 
 
 def _insert(s: Session, table: str, rows: list[dict[str, Any]]) -> int:
+    """Multi-row INSERTs of at most MAX_PARAMS bound values each (one round trip per chunk:
+    DuckDB's executemany costs a statement per row)."""
     if not rows:
         return 0
     names = list(dict.fromkeys(k for r in rows for k in r))
     cols = ", ".join(sqlnames.column(n) for n in names)
-    marks = ", ".join(f":p{i}" for i in range(len(names)))
-    s.executemany(f"INSERT INTO {sqlnames.qualified(table)} ({cols}) VALUES ({marks})",
-                  [{f"p{i}": sqlnames.cell(r.get(n)) for i, n in enumerate(names)} for r in rows])
+    per_chunk = max(1, MAX_PARAMS // len(names))
+    for start in range(0, len(rows), per_chunk):
+        chunk = rows[start:start + per_chunk]
+        values = ", ".join("(" + ", ".join(f":r{i}_{j}" for j in range(len(names))) + ")"
+                           for i in range(len(chunk)))
+        params = {f"r{i}_{j}": sqlnames.cell(r.get(n))
+                  for i, r in enumerate(chunk) for j, n in enumerate(names)}
+        s.execute(f"INSERT INTO {sqlnames.qualified(table)} ({cols}) VALUES {values}", params)
     return len(rows)
 
 
@@ -235,26 +244,33 @@ def _replace_partition(s: Session, table: str, rows: list[dict[str, Any]],
 
 def _merge(s: Session, table: str, cols: list[str], rows: list[dict[str, Any]],
            keys: list[str]) -> LoadResult:
+    """Set-based upsert through a staging table: UPDATE ... FROM where a value differs, then
+    INSERT ... WHERE NOT EXISTS; a column some records lack is NULL in the others."""
     missing = [k for k in keys if k not in cols]
     if missing:
         raise ValueError(f"load into {table!r}: merge keys {missing} are not columns of the table")
-    qualified = sqlnames.qualified(table)
-    where, names = _where(keys, "k")
-    inserted = updated = 0
-    for r in rows:
-        key = {names[k]: r[k] for k in keys}
-        if not s.rows(f"SELECT 1 AS x FROM {qualified} WHERE {where}", key):
-            inserted += _insert(s, table, [r])
-            continue
-        others = [c for c in r if c not in keys]
-        if others:
-            sets = ", ".join(f"{sqlnames.column(c)} = :v{i}" for i, c in enumerate(others))
-            differ = " OR ".join(f"{sqlnames.column(c)} IS DISTINCT FROM :v{i}"
-                                 for i, c in enumerate(others))
-            values = {f"v{i}": sqlnames.cell(r[c]) for i, c in enumerate(others)}
-            updated += max(0, s.execute(f"UPDATE {qualified} SET {sets} WHERE {where} "
-                                        f"AND ({differ})", {**values, **key}))
-    return LoadResult(table, "merge", inserted=inserted, updated=updated)
+    if not rows:
+        return LoadResult(table, "merge")
+    names = list(dict.fromkeys([*keys, *(k for r in rows for k in r)]))
+    target, short = sqlnames.qualified(table), '"' + sqlnames.table(table)[1] + '"'
+    stage = f'"legato_stage_{uuid.uuid4().hex[:12]}"'
+    listed = ", ".join(sqlnames.column(n) for n in names)
+    on_commit = " ON COMMIT DROP" if s.dialect == "sql" else ""
+    s.execute(f"CREATE TEMP TABLE {stage}{on_commit} AS SELECT {listed} FROM {target} WHERE 1 = 0")
+    _insert(s, stage.strip('"'), [{n: r.get(n) for n in names} for r in rows])
+    match = " AND ".join(f"{short}.{sqlnames.column(k)} = s.{sqlnames.column(k)}" for k in keys)
+    others = [n for n in names if n not in keys]
+    updated = 0
+    if others:
+        sets = ", ".join(f"{sqlnames.column(c)} = s.{sqlnames.column(c)}" for c in others)
+        differ = " OR ".join(f"{short}.{sqlnames.column(c)} IS DISTINCT FROM s.{sqlnames.column(c)}"
+                             for c in others)
+        updated = s.execute(f"UPDATE {target} SET {sets} FROM {stage} AS s "
+                            f"WHERE {match} AND ({differ})")
+    inserted = s.execute(f"INSERT INTO {target} ({listed}) SELECT {listed} FROM {stage} AS s "
+                         f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {match})")
+    s.execute(f"DROP TABLE {stage}")
+    return LoadResult(table, "merge", inserted=max(0, inserted), updated=max(0, updated))
 
 
 # -- load marks (append with load_id) ---------------------------------------------------------
