@@ -11,7 +11,8 @@ makes a retried or re-run task harmless:
 - `"replace_partition"` deletes the rows of `partition` (`{"day": "2024-03-01"}`) and inserts
   `records` (their partition columns are filled in; a record contradicting them is refused).
 - `"merge"` upserts by `keys`: rows whose key exists are updated (only when a value differs,
-  so a repeat reports 0 updated), the others inserted; duplicate keys in one batch are refused.
+  so a repeat reports 0 updated), the others inserted, set-based through a staging table; a
+  column some records of the batch lack is NULL in them; duplicate keys in one batch are refused.
 - `"append"` inserts; with `load_id` the load also writes a mark in `legato_loads` in the same
   transaction, and a load whose `load_id` is already marked is a no-op (`skipped=True`).
 
