@@ -18,6 +18,13 @@ from legato.io.http import FetchError, fetch_all, retry_after
 Route = Callable[[dict[str, list[str]], dict[str, str]], tuple[int, dict[str, str], Any]]
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass                      # a client that timed out and hung up is what a test wants
+
+
 class Api:
     """Routes by path; records every request's path, query and headers."""
 
@@ -45,7 +52,7 @@ class Api:
             def log_message(self, *args: Any) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True).start()
 
@@ -120,6 +127,23 @@ def test_500s_exhaust_the_retries_into_a_clear_error(api: Api) -> None:
     with pytest.raises(FetchError, match="HTTP 404 after 1 attempt") as info:
         list(fetch_all(f"{api.base}/gone", sleep=waits.append))
     assert info.value.status_code == 404
+
+
+def test_a_server_slower_than_the_timeout_is_retried_then_reported(api: Api) -> None:
+    release = threading.Event()
+
+    def stuck(q: dict[str, list[str]], h: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        release.wait(10)
+        return 200, {}, []
+
+    api.routes["/slow"] = stuck
+    waits: list[float] = []
+    try:
+        with pytest.raises(FetchError, match=r"/slow failed after 2 attempt\(s\): \w*Timeout"):
+            list(fetch_all(f"{api.base}/slow", timeout=0.2, retries=1, sleep=waits.append))
+    finally:
+        release.set()
+    assert len(api.seen) == 2 and len(waits) == 1
 
 
 def test_retry_after_accepts_an_http_date() -> None:

@@ -129,3 +129,16 @@ def test_options_from_a_connection_reach_the_filesystem(
     storage.write_text("recmem://bucket/a.txt", "hi", conn="rec")
     assert storage.read_text("recmem://bucket/a.txt", conn="rec") == "hi"
     assert got and all(o == {"username": "user", "password": "pw", "region": "x"} for o in got)
+
+
+def test_local_files_need_no_fsspec(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['fsspec'] = None\n"         # any import of fsspec fails
+            "from legato.io import storage\n"
+            f"base = {str(tmp_path)!r}\n"
+            "storage.write_csv(base + '/a/x.csv', [{'k': 1}])\n"
+            "print(storage.read_csv(base + '/a/x.csv'), [p[-5:] for p in storage.ls(base + '/*/*.csv')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[{'k': '1'}] ['x.csv']"
