@@ -30,6 +30,7 @@ class Settings:
     log_format: str = "text"                  # LEGATO_LOG_FORMAT: text | json
     sla_forecast_s: float = 30.0              # LEGATO_SLA_FORECAST_S: 0 switches the forecast off
     openlineage: str = ""                     # LEGATO_OPENLINEAGE: "" (off) | console | file:/p | http(s)://h:p
+    owner_timeout_s: float = 30.0             # LEGATO_OWNER_TIMEOUT_S: silence before adoption
 
     @property
     def logs_dir(self) -> Path:
@@ -52,7 +53,21 @@ def load_settings() -> Settings:
     return Settings(home=home, database_url=url, dags_folder=dags,
                     base_url=(os.environ.get("LEGATO_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
                     incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s,
-                    openlineage=_openlineage_env(), **_observability_env())
+                    openlineage=_openlineage_env(), owner_timeout_s=_owner_timeout_env(),
+                    **_observability_env())
+
+
+def _owner_timeout_env() -> float:
+    """LEGATO_OWNER_TIMEOUT_S (SPEC 2): seconds without a heartbeat after which another scheduler
+    adopts the runs a scheduler or `dag.run()` was driving (default 30)."""
+    raw = os.environ.get("LEGATO_OWNER_TIMEOUT_S") or "30"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} is not a number of seconds") from None
+    if not value > 0:
+        raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} must be a positive number of seconds")
+    return value
 
 
 def _choice(var: str, default: str, allowed: tuple[str, ...]) -> str:

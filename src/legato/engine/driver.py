@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..authoring.spec import DagSpec
+from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store.runs import RunRow
 from ..store.xcom import XComRow
@@ -57,10 +60,30 @@ class _InFlight:
     cancelled_at: float | None = None
 
 
+class RunLost(RuntimeError):
+    """Another scheduler adopted this run (its owner looked dead): stop driving, write nothing."""
+
+
+class _Fenced:
+    """The engine, as Batch uses it, whose every transaction first checks (and locks) that
+    `owner` still owns the run: nothing is written by a driver that lost its run."""
+
+    def __init__(self, engine: sa.Engine, run_id: str, owner: str) -> None:
+        self.engine, self.run_id, self.owner = engine, run_id, owner
+
+    @contextmanager
+    def begin(self) -> Iterator[sa.Connection]:
+        with self.engine.begin() as conn:
+            if not run_store.hold_run(conn, self.run_id, self.owner):
+                raise RunLost(f"run {self.run_id} was adopted by another scheduler after "
+                              f"this process stopped heartbeating; it stopped driving it")
+            yield conn
+
+
 class RunDriver:
     def __init__(self, *, spec: DagSpec, run: RunRow, engine: sa.Engine, executor: Executor,
                  bus: Bus, home: Path, database_url: str,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, owner: str | None = None) -> None:
         self.spec = spec
         self.run = run
         self.engine = engine
@@ -69,6 +92,8 @@ class RunDriver:
         self.home = home
         self.database_url = database_url
         self.rng = rng or random.Random()
+        self.owner = owner
+        self._writer = engine if owner is None else _Fenced(engine, run.run_id, owner)
         self.batch = Batch(run.run_id)
         self.info: dict[TIKey, _Instance] = {}
         self.states: dict[str, dict[int, TaskState]] = {t: {} for t in spec.order}
@@ -286,7 +311,7 @@ class RunDriver:
                                               task.outlets if task else None))
 
     def _flush(self) -> None:
-        for event in self.batch.flush(self.engine, self.bus):
+        for event in self.batch.flush(self._writer, self.bus):  # type: ignore[arg-type]
             self.bus.publish(event)
 
     def _check_timeouts(self) -> None:

@@ -3,9 +3,11 @@ and drives them all with one executor.
 
 Each pass is a few small steps (refresh, create, start, advance, collect); every state change
 is committed by the run's driver before it is acted on. A run is claimed with a conditional
-update (queued -> running), so two schedulers on one database never drive the same run. On
-start, runs left `running` by a scheduler that died are adopted and their in-flight tries
-reaped (failed, and retried if their policy allows).
+update (queued -> running, owner = this scheduler), so two schedulers on one database never
+drive the same run. On start and on every housekeeping pass, runs whose owner is dead (see
+store/owners.py) are adopted, again with a conditional update, and their in-flight tries
+reaped (failed, and retried if their policy allows); runs of live owners are never touched.
+A scheduler that finds it lost a run (it froze past the timeout) drops its driver unwritten.
 """
 
 from __future__ import annotations
@@ -20,12 +22,13 @@ from ..authoring.loader import LoadError, load_folder
 from ..config import Settings
 from ..schedules.timetable import due_runs
 from ..store import dags as dag_store
+from ..store import owners as owner_store
 from ..store import runs as run_store
 from ..store import sla as sla_store
 from ..store.db import open_engine
 from . import registry
 from .bus import Bus, SchedulerTicked, SlaMissed
-from .driver import RunDriver
+from .driver import RunDriver, RunLost
 from .event_runs import create_event_runs
 from .executors.base import Executor
 from .runs_create import create_run
@@ -50,6 +53,7 @@ class Scheduler:
         self._stamp: tuple[tuple[str, float], ...] | None = None
         self._pending_events: list[SlaMissed] = []
         self._next_housekeeping = 0.0
+        self.owner = owner_store.Owner(self.engine, "scheduler", settings.owner_timeout_s)
 
     # -- DAG files ---------------------------------------------------------------------
     def _folder_stamp(self) -> tuple[tuple[str, float], ...]:
@@ -108,26 +112,86 @@ class Scheduler:
             if active >= dag.max_active_runs:
                 continue
             with self.engine.begin() as conn:
-                if not run_store.claim_run(conn, run.run_id, now):
+                if not run_store.claim_run(conn, run.run_id, now, self.owner.id):
                     continue              # another scheduler took it
             self._drive(dag, run)
             started += 1
         return started
 
-    def adopt_running_runs(self) -> int:
-        """Runs left `running` by a scheduler that stopped: drive them, reaping lost tries."""
+    # -- ownership -----------------------------------------------------------------------
+    def _dead_owners(self) -> tuple[list[str | None], list[owner_store.OwnerRow]]:
+        """Owners of running runs that are dead (or missing, or None), and dead owners that
+        own nothing (to forget). Small queries (an index scan and the tiny owners table); the
+        runs themselves are read only for owners that died."""
+        timeout = self.settings.owner_timeout_s
         with self.engine.connect() as conn:
-            running = run_store.runs_in_state(conn, RunState.RUNNING.value)
+            counts = run_store.running_owners(conn)
+            owners = owner_store.all_owners(conn)
+            now = owner_store.clock(conn)
+        dead = {i for i, o in owners.items()
+                if i != self.owner.id and owner_store.is_dead(o, now=now, timeout_s=timeout)}
+        orphaned = [o for o in counts if o != self.owner.id and (o is None or o not in owners
+                                                                 or o in dead)]
+        return orphaned, [owners[i] for i in dead if i not in counts]
+
+    def adopt_running_runs(self) -> int:
+        """Runs whose owner is dead: take each with a conditional update, drive it and reap
+        the tries it had in flight. Runs of live owners are left alone."""
+        orphaned, forgettable = self._dead_owners()
         adopted = 0
-        for run in running:
-            dag = self.dags.get(run.dag_id)
-            if dag is None or run.run_id in self.drivers:
-                continue
-            driver = self._drive(dag, run)
-            if driver.reap_lost():
-                log.warning("run %s: reaped tries lost when the scheduler stopped", run.run_id)
-            adopted += 1
+        for dead in orphaned:
+            with self.engine.connect() as conn:
+                runs = run_store.running_runs_of(conn, dead)
+            for run in runs:
+                adopted += self._adopt(run, dead)
+        for row in forgettable:
+            with self.engine.begin() as conn:
+                owner_store.delete_if_unchanged(conn, row)
         return adopted
+
+    def _adopt(self, run: run_store.RunRow, dead: str | None) -> int:
+        dag = self.dags.get(run.dag_id)
+        if dag is None or run.run_id in self.drivers:
+            return 0
+        with self.engine.begin() as conn:
+            if not run_store.take_run(conn, run.run_id, dead, self.owner.id):
+                return 0                  # another scheduler took it, or its owner came back
+        driver = self._drive(dag, run)    # loaded after the take committed
+        log.warning("run %s: adopted from %s (its owner stopped)", run.run_id, dead or "no owner")
+        if driver.reap_lost():
+            log.warning("run %s: reaped tries lost when its owner stopped", run.run_id)
+        return 1
+
+    def keep_ownership(self) -> None:
+        """Heartbeat when due; drop (unwritten) the drivers of runs this scheduler lost."""
+        if not self.owner.registered:
+            self.owner.register()
+            return
+        if not self.owner.beat_due():
+            return
+        if not self.owner.beat():         # judged dead while frozen: everything was adopted
+            log.error("scheduler %s: judged dead by another scheduler; dropping its runs",
+                      self.owner.id)
+            self._drop(list(self.drivers))
+            self.owner = owner_store.Owner(self.engine, "scheduler",
+                                           self.settings.owner_timeout_s)
+            self.owner.register()
+            return
+        with self.engine.connect() as conn:
+            self._drop(run_store.not_owned(conn, list(self.drivers), self.owner.id))
+
+    def _drop(self, run_ids: list[str] | set[str]) -> None:
+        for run_id in run_ids:
+            driver = self.drivers.pop(run_id)
+            log.warning("run %s: adopted by another scheduler; stopped driving it", run_id)
+            for key in driver.in_flight:
+                self.executor.cancel(run_id, key)
+
+    def release(self) -> None:
+        """Clean shutdown: forget this scheduler, so runs it still drives are adoptable now
+        (a later tick registers it afresh, under a new id)."""
+        self.owner.release()
+        self.owner = owner_store.Owner(self.engine, "scheduler", self.settings.owner_timeout_s)
 
     def check_slas(self, now: datetime) -> int:
         """Record (once) and publish every run not finished by data interval end + sla."""
@@ -153,14 +217,20 @@ class Scheduler:
     def _drive(self, dag: DAG, run: run_store.RunRow) -> RunDriver:
         driver = RunDriver(spec=dag.spec(), run=run, engine=self.engine, executor=self.executor,
                            bus=self.bus, home=self.settings.home,
-                           database_url=self.settings.database_url)
+                           database_url=self.settings.database_url, owner=self.owner.id)
         driver.load()
         self.drivers[run.run_id] = driver
         return driver
 
     def advance_runs(self, now: datetime) -> None:
         for run_id, driver in list(self.drivers.items()):
-            if driver.advance(now) is not None:
+            try:
+                outcome = driver.advance(now)
+            except RunLost as exc:
+                log.warning("%s", exc)
+                self._drop([run_id])
+                continue
+            if outcome is not None:
                 del self.drivers[run_id]
                 self._next_housekeeping = 0.0      # a slot is free: start the next run now
 
@@ -181,7 +251,9 @@ class Scheduler:
         mono = time.monotonic()
         if mono >= self._next_housekeeping:
             self._next_housekeeping = mono + HOUSEKEEPING_S
+            self.keep_ownership()
             self.refresh_dags()
+            self.adopt_running_runs()
             self.create_due_runs(now)
             create_event_runs(self.engine, self.dags, now)      # events and dataset updates
             self.start_queued_runs(now)
@@ -194,25 +266,33 @@ class Scheduler:
 
     def start(self) -> None:
         self._next_housekeeping = 0.0
+        self.keep_ownership()
         self.refresh_dags()
         self.adopt_running_runs()
 
     def serve(self, stop: threading.Event) -> None:
-        self.start()
-        while not stop.is_set():
-            self.tick()
+        try:
+            self.start()
+            while not stop.is_set():
+                self.tick()
+        finally:
+            self.release()
 
     def run_until_idle(self, timeout_s: float = 60.0) -> None:
         """Tick until nothing is queued or running (tests, `legato backfill`)."""
-        self.start()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            self.tick()
-            with self.engine.connect() as conn:
-                queued = run_store.runs_in_state(conn, RunState.QUEUED.value)
-                paused = dag_store.paused_ids(conn)
-            startable = [r for r in queued if r.dag_id in self.dags and r.dag_id not in paused]
-            if not self.drivers and not startable:
-                return
-        raise TimeoutError(f"runs still active after {timeout_s}s: {sorted(self.drivers)}")
+        try:
+            self.start()
+            deadline = time.monotonic() + timeout_s
+            while time.monotonic() < deadline:
+                self.tick()
+                with self.engine.connect() as conn:
+                    queued = run_store.runs_in_state(conn, RunState.QUEUED.value)
+                    paused = dag_store.paused_ids(conn)
+                startable = [r for r in queued
+                             if r.dag_id in self.dags and r.dag_id not in paused]
+                if not self.drivers and not startable:
+                    return
+            raise TimeoutError(f"runs still active after {timeout_s}s: {sorted(self.drivers)}")
+        finally:
+            self.release()
 

@@ -1,8 +1,10 @@
 """Running a DAG once, now, in this process: the use case behind `dag.run()` and `legato run`.
 
-It records the DAG and a new run with all its instances in one transaction, drives the run
-with a local executor, calls the DAG-level callbacks from the bus, and returns a RunResult
-read back from the store (so what the caller sees is what was committed).
+It records the DAG and a new run with all its instances in one transaction, owned by this
+call (registered as an owner of kind "run" and heartbeating while it drives the run, so a
+scheduler starting meanwhile leaves the run alone), drives the run with a local executor,
+calls the DAG-level callbacks from the bus, and returns a RunResult read back from the store
+(so what the caller sees is what was committed).
 
 Incidents listen on the run's bus; if the run queued incident events, they are delivered
 before returning, for at most `LEGATO_INCIDENTS_DELIVER_S` (default 10 s); what is left stays
@@ -24,9 +26,11 @@ from ..engine.bus import Bus, RunFinished, TaskFinished
 from ..engine.driver import RunDriver
 from ..engine.executors import make_executor
 from ..engine.result import RunResult
-from ..engine.runs_create import create_run
+from ..engine.runs_create import insert_new_run
 from ..engine.states import RunState
+from ..store import runs as run_store
 from ..store.db import open_engine
+from ..store.owners import Owner
 from .listeners import attach_all
 from .run_results import load_run_result
 
@@ -64,20 +68,27 @@ def run_dag(
     when = (parse_datetime(logical_date, what="logical_date") if logical_date
             else datetime.now(UTC))
     runner = make_executor(executor, max_workers)   # first: an unreachable cluster leaves no run
-    run = create_run(engine, dag, when, params=params, event=event, run_type="manual",
-                     state=RunState.RUNNING)
-    bus = Bus()
-    incidents = attach_all(bus, settings).incidents
-    _dag_callbacks(dag, bus)
-    if on_task is not None:
-        bus.subscribe(TaskFinished, on_task)
+    owner = Owner(engine, "run", settings.owner_timeout_s)
     try:
+        owner.register()
+        owner.start_heartbeat()
+        with engine.begin() as conn:        # the run is never seen running without its owner
+            run = insert_new_run(conn, dag, when, params=params, event=event, run_type="manual",
+                                 state=RunState.RUNNING)
+            run_store.set_owner(conn, run.run_id, owner.id)
+        bus = Bus()
+        incidents = attach_all(bus, settings).incidents
+        _dag_callbacks(dag, bus)
+        if on_task is not None:
+            bus.subscribe(TaskFinished, on_task)
         driver = RunDriver(spec=spec, run=run, engine=engine, executor=runner, bus=bus,
-                           home=settings.home, database_url=settings.database_url, rng=rng)
+                           home=settings.home, database_url=settings.database_url, rng=rng,
+                           owner=owner.id)
         driver.load()
         driver.run_to_completion()
     finally:
         runner.shutdown()
+        owner.release()
     if incidents.emitted:
         from ..incidents.dispatcher import Dispatcher
 

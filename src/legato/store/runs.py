@@ -26,6 +26,7 @@ class RunRow:
     created_at: datetime
     start_date: datetime | None
     end_date: datetime | None
+    owner: str | None = None          # the owner (store/owners.py) driving it, while running
 
 
 def _row(r: Any) -> RunRow:
@@ -34,7 +35,7 @@ def _row(r: Any) -> RunRow:
         data_interval_start=r.data_interval_start, data_interval_end=r.data_interval_end,
         state=r.state, params=json.loads(r.params_json),
         event=json.loads(r.event_json) if r.event_json else None,
-        created_at=r.created_at, start_date=r.start_date, end_date=r.end_date,
+        created_at=r.created_at, start_date=r.start_date, end_date=r.end_date, owner=r.owner,
     )
 
 
@@ -46,6 +47,7 @@ def insert_run(conn: sa.Connection, run: RunRow) -> None:
         params_json=json.dumps(run.params, default=str),
         event_json=None if run.event is None else json.dumps(run.event, default=str),
         created_at=run.created_at, start_date=run.start_date, end_date=run.end_date,
+        owner=run.owner,
     ))
 
 
@@ -77,12 +79,63 @@ def list_runs(conn: sa.Connection, *, dag_id: str | None = None, limit: int = 50
     return [_row(r) for r in conn.execute(q)]
 
 
-def claim_run(conn: sa.Connection, run_id: str, now: datetime) -> bool:
-    """queued -> running, only if still queued: of several schedulers, exactly one wins."""
+def claim_run(conn: sa.Connection, run_id: str, now: datetime, owner: str | None = None) -> bool:
+    """queued -> running and owned by `owner`, only if still queued: of several schedulers,
+    exactly one wins."""
     done = conn.execute(dag_runs.update()
                         .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "queued")
-                        .values(state="running", start_date=now))
+                        .values(state="running", start_date=now, owner=owner))
     return done.rowcount == 1
+
+
+def _owned_by(owner: str | None) -> sa.ColumnElement[bool]:
+    return dag_runs.c.owner.is_(None) if owner is None else dag_runs.c.owner == owner
+
+
+def set_owner(conn: sa.Connection, run_id: str, owner: str) -> None:
+    """Name the owner of a run created running (dag.run()), in the transaction creating it."""
+    conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id).values(owner=owner))
+
+
+def take_run(conn: sa.Connection, run_id: str, dead: str | None, me: str) -> bool:
+    """Adopt a running run from the dead owner seen: of several schedulers, exactly one wins,
+    and none wins if the owner changed since it was judged."""
+    done = conn.execute(dag_runs.update()
+                        .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "running",
+                               _owned_by(dead))
+                        .values(owner=me))
+    return done.rowcount == 1
+
+
+def hold_run(conn: sa.Connection, run_id: str, owner: str) -> bool:
+    """Fence a driver's write: True (and the run's row locked until commit) only while `owner`
+    still owns the run, so a driver that lost its run cannot write after an adoption."""
+    done = conn.execute(dag_runs.update()
+                        .where(dag_runs.c.run_id == run_id, dag_runs.c.owner == owner)
+                        .values(owner=owner))
+    return done.rowcount == 1
+
+
+def running_owners(conn: sa.Connection) -> dict[str | None, int]:
+    """How many running runs each owner drives (None: runs written before owners existed)."""
+    q = (sa.select(dag_runs.c.owner, sa.func.count()).where(dag_runs.c.state == "running")
+         .group_by(dag_runs.c.owner))
+    return {owner: n for owner, n in conn.execute(q)}
+
+
+def running_runs_of(conn: sa.Connection, owner: str | None) -> list[RunRow]:
+    q = (sa.select(dag_runs).where(dag_runs.c.state == "running", _owned_by(owner))
+         .order_by(dag_runs.c.logical_date, dag_runs.c.created_at))
+    return [_row(r) for r in conn.execute(q)]
+
+
+def not_owned(conn: sa.Connection, run_ids: list[str], owner: str) -> set[str]:
+    """Of these runs, those `owner` no longer owns (another scheduler adopted them)."""
+    if not run_ids:
+        return set()
+    q = sa.select(dag_runs.c.run_id).where(dag_runs.c.run_id.in_(run_ids),
+                                           dag_runs.c.owner == owner)
+    return set(run_ids) - set(conn.execute(q).scalars())
 
 
 def runs_in_state(conn: sa.Connection, state: str, dag_id: str | None = None) -> list[RunRow]:

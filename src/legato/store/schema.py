@@ -59,8 +59,10 @@ dag_runs = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("start_date", UtcDateTime, nullable=True),
     sa.Column("end_date", UtcDateTime, nullable=True),
+    sa.Column("owner", sa.String(32), nullable=True),     # schedulers.id driving it (0011)
     sa.Index("ix_dag_runs_dag_logical", "dag_id", "logical_date"),
     sa.Index("ix_dag_runs_created", "created_at"),
+    sa.Index("ix_dag_runs_state_owner", "state", "owner"),
 )
 
 task_instances = sa.Table(
@@ -375,4 +377,17 @@ secret_variables = sa.Table(
     sa.Column("key_id", sa.String(16), nullable=False),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# --- run ownership: tables below this line ---
+
+schedulers = sa.Table(                 # processes driving runs: schedulers and dag.run() calls
+    "schedulers", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("hostname", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(20), nullable=False),          # scheduler | run
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("heartbeat_at", UtcDateTime, nullable=False),
 )
