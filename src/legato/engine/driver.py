@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -343,10 +343,11 @@ class RunDriver:
                 waits.append(flight.cancelled_at + TIMEOUT_GRACE_S - mono)
         return max(0.0, min(waits))
 
-    def _next_events(self, now: datetime) -> list[TryStarted | TryFinished]:
+    def _next_events(self, now: datetime,
+                     max_wait_s: float = 5.0) -> list[TryStarted | TryFinished]:
         """Wait for events; if only starts arrived, wait a moment for their ends, so a short
         task costs one commit rather than two (its `running` row is then never written)."""
-        events = self.executor.events(self._wait_s(now))
+        events = self.executor.events(min(self._wait_s(now), max_wait_s))
         if events and all(isinstance(e, TryStarted) for e in events):
             events += self.executor.events(COALESCE_S)
         return events
@@ -385,14 +386,18 @@ class RunDriver:
         """How long the caller may wait for events before this run needs attention."""
         return self._wait_s(now)
 
-    def run_to_completion(self) -> RunState:
-        """Drive the run alone, with an executor of its own (dag.run, legato run)."""
+    def run_to_completion(self, on_pass: Callable[[], None] | None = None,
+                          max_wait_s: float = 5.0) -> RunState:
+        """Drive the run alone, with an executor of its own (dag.run, legato run); `on_pass`
+        is called at least every `max_wait_s` (the owner's heartbeat)."""
         while True:
+            if on_pass is not None:
+                on_pass()
             now = datetime.now(UTC)
             outcome = self.advance(now)
             if outcome is not None:
                 return outcome
-            self.apply(self._next_events(now))
+            self.apply(self._next_events(now, max_wait_s))
 
     def _close(self, outcome: RunState, now: datetime) -> RunState:
         self.batch.run_state = (outcome.value, now)

@@ -71,7 +71,8 @@ def run_dag(
     owner = Owner(engine, "run", settings.owner_timeout_s)
     try:
         owner.register()
-        owner.start_heartbeat()
+        if executor == "inline":      # tasks run on the driver's loop: beat from a thread
+            owner.start_heartbeat()
         with engine.begin() as conn:        # the run is never seen running without its owner
             run = insert_new_run(conn, dag, when, params=params, event=event, run_type="manual",
                                  state=RunState.RUNNING)
@@ -85,7 +86,7 @@ def run_dag(
                            home=settings.home, database_url=settings.database_url, rng=rng,
                            owner=owner.id)
         driver.load()
-        driver.run_to_completion()
+        driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s)
     finally:
         runner.shutdown()
         owner.release()

@@ -118,14 +118,20 @@ class Owner:
     def beat_due(self) -> bool:
         return time.monotonic() >= self._next_beat
 
+    def beat_if_due(self) -> None:
+        """From a driver's loop: a missed beat (store hiccup, or the row gone) is not fatal
+        here; the driver's fenced writes notice a lost run."""
+        if self.beat_due():
+            try:
+                self.beat()
+            except sa.exc.SQLAlchemyError:
+                pass
+
     def start_heartbeat(self) -> None:
         """Heartbeat from a daemon thread (for a caller whose loop cannot, e.g. dag.run())."""
         def loop() -> None:
             while not self._stop.wait(self.heartbeat_s):
-                try:
-                    self.beat()
-                except sa.exc.SQLAlchemyError:      # a store hiccup: the next beat may pass
-                    pass
+                self.beat_if_due()
 
         self._thread = threading.Thread(target=loop, name=f"legato-owner-{self.id[:8]}",
                                         daemon=True)

@@ -99,11 +99,12 @@ def set_owner(conn: sa.Connection, run_id: str, owner: str) -> None:
 
 def take_run(conn: sa.Connection, run_id: str, dead: str | None, me: str) -> bool:
     """Adopt a running run from the dead owner seen: of several schedulers, exactly one wins,
-    and none wins if the owner changed since it was judged."""
-    done = conn.execute(dag_runs.update()
-                        .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "running",
-                               _owned_by(dead))
-                        .values(owner=me))
+    and none wins if the owner changed since it was judged. A row locked by a commit in
+    progress (a frozen owner holding its fence) is skipped, not waited for, on PostgreSQL."""
+    free = (sa.select(dag_runs.c.run_id)
+            .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "running", _owned_by(dead))
+            .with_for_update(skip_locked=True).scalar_subquery())
+    done = conn.execute(dag_runs.update().where(dag_runs.c.run_id == free).values(owner=me))
     return done.rowcount == 1
 
 
