@@ -75,6 +75,10 @@ def create_fresh(engine: sa.Engine) -> bool:
     from .schema import metadata
 
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            # pysqlite runs DDL outside any transaction unless one is open: take the write lock
+            # first, so a second process waits here and then sees every table, or none.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         if sa.inspect(conn).get_table_names():
             return False
         metadata.create_all(conn)
@@ -91,10 +95,23 @@ def open_engine(url: str) -> sa.Engine:
         engine = _engines.get(url)
         if engine is None:
             engine = create(url)
-            if stored_revision(engine) != HEAD_REVISION and not create_fresh(engine):
+            if stored_revision(engine) != HEAD_REVISION and not _create_fresh_or_lose(engine):
                 upgrade(engine)
             _engines[url] = engine
         return engine
+
+
+def _create_fresh_or_lose(engine: sa.Engine) -> bool:
+    """`create_fresh`, when another process may be creating the same new database at the same
+    moment (a scheduler starting while `legato dags trigger` runs). On SQLite the write lock
+    serializes them; on PostgreSQL DDL is transactional, so the loser's CREATE fails once the
+    winner commits, and then the schema it wanted is there."""
+    try:
+        return create_fresh(engine)
+    except sa.exc.DBAPIError:
+        if stored_revision(engine) == HEAD_REVISION:
+            return True
+        raise
 
 
 def dispose_all() -> None:
