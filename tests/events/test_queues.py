@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from events_support import Polls, runs_of, write_dag
 
+from broker_support import drop_topic
 from legato.authoring.loader import load_folder
 from legato.config import load_settings
 from legato.engine.event_runs import create_event_runs
@@ -99,28 +100,5 @@ def test_a_broker_queue_makes_one_run_per_message(broker: str, dags_folder: Path
 
 
 def _cleanup(broker: str, url: str, topic: str, suffix: str) -> None:
-    if broker == "redis":
-        import redis
-
-        redis.Redis.from_url(url).delete(topic)
-    elif broker == "amqp":
-        import pika
-
-        conn = pika.BlockingConnection(pika.URLParameters(url))
-        ch = conn.channel()
-        for name in ("b1", "b2"):
-            ch.queue_delete(queue=f"legato.{name}_{suffix}.{topic}")
-        ch.exchange_delete(exchange=topic)
-        conn.close()
-    else:
-        import asyncio
-
-        import nats
-
-        async def drop() -> None:
-            nc = await nats.connect(url)
-            js = nc.jetstream()
-            await js.delete_stream(await js.find_stream_name_by_subject(topic))
-            await nc.close()
-
-        asyncio.run(drop())
+    drop_topic(broker, url, topic,
+               amqp_queues=[f"legato.{name}_{suffix}.{topic}" for name in ("b1", "b2")])

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from events_support import Polls, runs_of, write_dag
 
+from broker_support import drop_topic
 from legato.authoring.loader import load_folder
 from legato.config import load_settings
 from legato.engine.event_runs import create_event_runs
@@ -84,29 +85,5 @@ def test_bad_input_is_refused_before_anything_is_sent() -> None:
 
 
 def _cleanup(broker: str, url: str, topic: str, dag_id: str) -> None:
-    if broker == "redis":
-        import redis
-
-        client = redis.Redis.from_url(url)
-        client.delete(topic, *client.keys(f"legato:msgid:{topic}:*"))
-        client.close()
-    elif broker == "amqp":
-        import pika
-
-        conn = pika.BlockingConnection(pika.URLParameters(url))
-        ch = conn.channel()
-        ch.queue_delete(queue=f"legato.{dag_id}.{topic}")
-        ch.exchange_delete(exchange=topic)
-        conn.close()
-    else:
-        import asyncio
-
-        import nats
-
-        async def drop() -> None:
-            nc = await nats.connect(url)
-            js = nc.jetstream()
-            await js.delete_stream(await js.find_stream_name_by_subject(topic))
-            await nc.close()
-
-        asyncio.run(drop())
+    drop_topic(broker, url, topic, amqp_queues=[f"legato.{dag_id}.{topic}"],
+               redis_patterns=[f"legato:msgid:{topic}:*"])

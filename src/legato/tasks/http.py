@@ -16,11 +16,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from ..authoring.context import Context
 from ..authoring.errors import Fail
 from ..authoring.task import Task
+from ..io.httpauth import safe_url
 
 if TYPE_CHECKING:
     import httpx
@@ -34,14 +35,6 @@ class HttpError(RuntimeError):
     def __init__(self, message: str, status_code: int) -> None:
         super().__init__(message)
         self.status_code = status_code
-
-
-def _safe_url(url: str) -> str:
-    """The URL without any user:password part, for logs and error messages."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _is_json(content_type: str) -> bool:
@@ -126,7 +119,7 @@ class HttpTask(Task):
             kwargs["content"] = self.data
         elif self.data is not None:
             kwargs["data"] = self.data
-        shown = _safe_url(url)
+        shown = safe_url(url)
         ctx.log.info("%s %s", self.method, shown)
         with httpx.Client(timeout=self._timeout(ctx), follow_redirects=True) as client:
             response = client.request(self.method, url, headers=headers, auth=auth, **kwargs)
