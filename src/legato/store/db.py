@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, sa.Engine] = {}
 _lock = threading.Lock()

@@ -119,6 +119,8 @@ api_tokens = sa.Table(
     sa.Column("role", sa.String(20), nullable=False),
     sa.Column("token_hash", sa.String(64), nullable=False),   # sha256 hex; the token is never kept
     sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=True),      # NULL: never expires (0012)
+    sa.Column("revoked_at", UtcDateTime, nullable=True),      # set by `legato tokens revoke` (0012)
     sa.UniqueConstraint("token_hash", name="uq_api_tokens_token_hash"),
 )
 
