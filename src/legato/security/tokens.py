@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
+from .. import errors
 from ..config import Settings
 from ..store import tokens as token_store
 from ..store.db import open_engine
@@ -19,11 +20,11 @@ _RANK = {role: rank for rank, role in enumerate(ROLES)}
 TOKEN_PREFIX = "lgt_"
 
 
-class AuthError(Exception):
-    """No token, or a token the store does not know (HTTP 401)."""
+class AuthError(errors.Unauthorized):
+    """No token, or a token the store does not accept: unknown, revoked or expired (HTTP 401)."""
 
 
-class Forbidden(Exception):
+class Forbidden(errors.Forbidden):
     """A known token whose role is too low for the action (HTTP 403)."""
 
 

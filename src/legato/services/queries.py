@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import errors
 from ..authoring.loader import LoadResult, load_folder
 from ..config import Settings
 from ..engine.result import RunResult
@@ -16,8 +17,7 @@ from ..store.db import open_engine
 from .run_results import RunNotFound, load_run_result
 
 
-class NotFound(LookupError):
-    """What was asked for does not exist (the message says what)."""
+NotFound = errors.NotFound          # kept here for the code that imports it from services.queries
 
 
 def resolve_run_id(settings: Settings, run_id: str) -> str:
