@@ -52,5 +52,5 @@ def test_finished_states_are_terminal(old, new):
 
 def test_is_finished():
     assert {s for s in TaskState if is_finished(s)} == {
-        S.SUCCESS, S.FAILED, S.SKIPPED, S.UPSTREAM_FAILED,
+        S.SUCCESS, S.FAILED, S.SKIPPED, S.UPSTREAM_FAILED, S.REMOVED,
     }

@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from ..store.xcom import XComRow
 from .batch import Batch
 from .bus import Bus, RunFinished, TaskFinished
 from .executors.base import Executor, TryFinished, TryRequest, TryStarted
-from .planner import TIKey, branch_skips, plan, run_outcome
+from .planner import TIKey, branch_skips, initial_instances, plan, run_outcome
 from .retry import next_try_at, should_retry
 from .states import RunState, TaskState, check_transition
 
@@ -107,16 +107,45 @@ class RunDriver:
 
     # -- state --------------------------------------------------------------------------
     def load(self) -> None:
-        """Read the run's instances from the store (the driver's starting point)."""
+        """Read the run's instances from the store (the driver's starting point).
+
+        The DAG may have changed since the run began: rows of tasks the current version lacks
+        become `removed` (Airflow's state; they no longer count for the run), and tasks it
+        added get instances, so the run goes on with the version on disk."""
         with self.engine.connect() as conn:
             rows = try_store.instances_of_run(conn, self.run.run_id)
         for r in rows:
+            if r.task_id not in self.spec.tasks:
+                self._mark_removed(r)
+                continue
             key = (r.task_id, r.map_index)
             self.info[key] = _Instance(TaskState(r.state), r.try_number, r.next_try_at,
                                        r.start_date, r.end_date, r.error, r.error_type)
             self.states[r.task_id][r.map_index] = TaskState(r.state)
             if r.next_try_at is not None and r.state == TaskState.UP_FOR_RETRY:
                 self.due[key] = r.next_try_at
+        self._add_new_tasks()
+
+    def _mark_removed(self, row: try_store.InstanceRow) -> None:
+        """A row of a task this DAG version no longer has: out of the run, whatever its state
+        (outside the state machine's moves, as in Airflow: the task itself is gone)."""
+        if row.state == TaskState.REMOVED:
+            return
+        log.warning("run %s: task %r is not in the current version of %s; marked removed",
+                    self.run.run_id, row.task_id, self.spec.dag_id)
+        self.batch.instances[(row.task_id, row.map_index)] = replace(
+            row, state=TaskState.REMOVED.value, end_date=row.end_date or datetime.now(UTC))
+
+    def _add_new_tasks(self) -> None:
+        """Tasks the current DAG version added after this run began get their instances."""
+        missing = {t for t, instances in self.states.items() if not instances}
+        if not missing:
+            return
+        for key in initial_instances(self.spec):
+            if key[0] in missing:
+                self.info[key] = _Instance(TaskState.SCHEDULED)
+                self.states[key[0]][key[1]] = TaskState.SCHEDULED
+                self.batch.inserts.append(key)
 
     def reap_lost(self) -> int:
         """After a restart: tries the store shows queued, running or deferred have no worker

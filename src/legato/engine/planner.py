@@ -15,7 +15,7 @@ from datetime import datetime
 
 from ..authoring.spec import DagSpec, TaskSpec
 from .readiness import Decision, UpstreamCounts, decide
-from .states import FAILED_LIKE, RunState, TaskState
+from .states import FAILED_LIKE, FINISHED, RunState, TaskState
 
 TIKey = tuple[str, int]          # (task_id, map_index); -1 when not mapped / not yet expanded
 RunStates = Mapping[str, Mapping[int, TaskState]]
@@ -47,7 +47,8 @@ def initial_instances(spec: DagSpec) -> list[TIKey]:
 
 
 def upstream_counts(spec: TaskSpec, states: RunStates) -> UpstreamCounts:
-    return UpstreamCounts.of(s for up in spec.upstream for s in states[up].values())
+    return UpstreamCounts.of((s for up in spec.upstream for s in states[up].values()),
+                             (s for up in spec.setup_upstream for s in states[up].values()))
 
 
 def _expansion(t: TaskSpec, lengths: Mapping[str, int | None]) -> int | str:
@@ -115,13 +116,13 @@ def branch_skips(spec: DagSpec, branch_id: str, follow: Iterable[str]) -> list[s
 
 
 def run_outcome(spec: DagSpec, states: RunStates) -> RunState | None:
-    """None while any instance is unfinished; then failed if any leaf failed (Airflow's rule)."""
+    """None while any instance is unfinished; then failed if any leaf failed (Airflow's rule;
+    teardowns are not leaves unless they fail the run, see DagSpec.outcome_leaves)."""
     for instances in states.values():
         for s in instances.values():
-            if s not in (TaskState.SUCCESS, TaskState.SKIPPED, TaskState.FAILED,
-                         TaskState.UPSTREAM_FAILED):
+            if s not in FINISHED:
                 return None
-    for leaf in spec.leaves:
+    for leaf in spec.outcome_leaves:
         if any(s in FAILED_LIKE for s in states[leaf].values()):
             return RunState.FAILED
     return RunState.SUCCESS

@@ -19,6 +19,7 @@ class TaskState(StrEnum):
     SKIPPED = "skipped"
     UPSTREAM_FAILED = "upstream_failed"
     DEFERRED = "deferred"              # a sensor waiting without holding a worker slot
+    REMOVED = "removed"                # the run's DAG version had it; the current one does not
 
 
 class RunState(StrEnum):
@@ -26,10 +27,16 @@ class RunState(StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     FAILED = "failed"
+    CANCELLED = "cancelled"            # stopped by an operator: no incident, no failure callback
+
+
+FINISHED_RUN: frozenset[RunState] = frozenset({RunState.SUCCESS, RunState.FAILED,
+                                               RunState.CANCELLED})
 
 
 FINISHED: frozenset[TaskState] = frozenset(
-    {TaskState.SUCCESS, TaskState.FAILED, TaskState.SKIPPED, TaskState.UPSTREAM_FAILED}
+    {TaskState.SUCCESS, TaskState.FAILED, TaskState.SKIPPED, TaskState.UPSTREAM_FAILED,
+     TaskState.REMOVED}
 )
 FAILED_LIKE: frozenset[TaskState] = frozenset({TaskState.FAILED, TaskState.UPSTREAM_FAILED})
 
@@ -46,6 +53,7 @@ ALLOWED: dict[TaskState, frozenset[TaskState]] = {
     _T.FAILED: frozenset(),
     _T.SKIPPED: frozenset(),
     _T.UPSTREAM_FAILED: frozenset(),
+    _T.REMOVED: frozenset(),
 }
 
 
