@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from ..config import load_settings
-from .output import EXIT_FAILED, console, emit_json, fail_usage, fmt_time, table
+from .output import EXIT_FAILED, console, emit_json, fail_usage, fmt_time, row_id, table
 
 dlq_app = typer.Typer(help="Dead letters: records a contract refused.", no_args_is_help=True)
 
@@ -58,7 +58,7 @@ def show_cmd(letter_id: int, as_json: JsonOpt = False) -> None:
     from ..services.queries import NotFound
 
     try:
-        letter = dead_letters.show(load_settings(), letter_id)
+        letter = dead_letters.show(load_settings(), row_id(letter_id, "dead letter"))
     except NotFound as exc:
         raise fail_usage(str(exc)) from None
     if as_json:
@@ -87,7 +87,7 @@ def fix_cmd(
 
     try:
         record = json.loads(file.read_text())
-        letter = dead_letters.fix(load_settings(), letter_id, record)
+        letter = dead_letters.fix(load_settings(), row_id(letter_id, "dead letter"), record)
     except OSError as exc:
         raise fail_usage(f"cannot read {file}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
@@ -108,7 +108,7 @@ def discard_cmd(letter_id: int, as_json: JsonOpt = False) -> None:
     from ..services.queries import NotFound
 
     try:
-        letter = dead_letters.discard(load_settings(), letter_id)
+        letter = dead_letters.discard(load_settings(), row_id(letter_id, "dead letter"))
     except (NotFound, ValueError) as exc:
         raise fail_usage(str(exc)) from None
     if as_json:
@@ -128,7 +128,8 @@ def replay_cmd(
     from ..services import dead_letters
 
     try:
-        report = dead_letters.replay(load_settings(), ids or [], dag_id=dag, all_=all_)
+        ids = [row_id(i, "dead letter") for i in ids or []]
+        report = dead_letters.replay(load_settings(), ids, dag_id=dag, all_=all_)
     except ValueError as exc:
         raise fail_usage(str(exc)) from None
     if as_json:

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from .output import console, emit_json, fail_usage, fmt_time, table
+from .output import console, emit_json, fail_usage, fmt_time, row_id, table
 
 incidents_app = typer.Typer(help="incidents", no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
@@ -43,7 +43,7 @@ def show(incident_id: int, as_json: JsonOpt = False) -> None:
     from ..services.queries import NotFound
 
     try:
-        detail = svc.show_incident(load_settings(), incident_id)
+        detail = svc.show_incident(load_settings(), row_id(incident_id, "incident"))
     except NotFound as exc:
         raise fail_usage(str(exc)) from None
     doc = detail.to_json()

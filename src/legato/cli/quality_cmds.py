@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from ..config import load_settings
-from .output import console, emit_json, fail_usage, fmt_time, table
+from .output import console, emit_json, fail_usage, fmt_time, row_id, table
 
 quality_app = typer.Typer(help="Drift reports and reference profiles.", no_args_is_help=True)
 
@@ -51,7 +51,7 @@ def show_cmd(report_id: int, as_json: JsonOpt = False) -> None:
     from ..services.queries import NotFound
 
     try:
-        report = quality.get_report(load_settings(), report_id)
+        report = quality.get_report(load_settings(), row_id(report_id, "drift report"))
     except NotFound as exc:
         raise fail_usage(str(exc)) from None
     if as_json:
@@ -91,7 +91,8 @@ def pin_cmd(
 
     try:
         records = _read_records(file) if file is not None else None
-        ref = quality.pin(load_settings(), dataset, records=records, report_id=report)
+        ref = quality.pin(load_settings(), dataset, records=records,
+                          report_id=None if report is None else row_id(report, "drift report"))
     except OSError as exc:
         raise fail_usage(f"cannot read {file}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:

@@ -16,7 +16,6 @@ from ..store import tries as try_store
 from ..store.db import open_engine
 from .run_results import RunNotFound, load_run_result
 
-
 NotFound = errors.NotFound          # kept here for the code that imports it from services.queries
 
 
@@ -60,7 +59,8 @@ class LogText:
 
 def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | None = None,
              map_index: int = -1) -> LogText:
-    """The log of one try (the latest by default); never reads outside the logs folder."""
+    """The log of one try (the latest by default); never reads outside the logs folder, and
+    no error message names a path on the server."""
     run_id = resolve_run_id(settings, run_id)
     with open_engine(settings.database_url).connect() as conn:
         run = run_store.get_run(conn, run_id)
@@ -75,9 +75,10 @@ def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | No
         raise NotFound(f"task {task_id!r} in run {run_id!r} has tries 1..{latest}, not {number}")
     path = log_path(settings.logs_dir, run.dag_id, run_id, task_id, map_index, number).resolve()
     if not path.is_relative_to(settings.logs_dir.resolve()):
-        raise NotFound("log path falls outside the logs folder")
-    if not path.is_file():
-        raise NotFound(f"no log file for try {number} of {task_id!r} (expected {path})")
+        raise NotFound(f"no log for try {number} of {task_id!r} in run {run_id!r}")
+    if not path.is_file():                  # the message never shows a server path
+        raise NotFound(f"no log file for try {number} of {task_id!r} in run {run_id!r} "
+                       f"(it was not written, or was removed)")
     return LogText(run_id, task_id, map_index, number, path, path.read_text(errors="replace"))
 
 
