@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,8 +64,12 @@ def test_webhook_posts_the_documented_body_signed_with_hmac(server: Recorder,
             "id", "fingerprint", "kind", "dag_id", "task_id", "run_id", "logical_date", "error",
             "error_type", "log_excerpt", "log_url", "tries", "occurrences", "opened_at",
             "resolved_at", "severity"}
-        expected = "sha256=" + hmac.new(b"s3cr3t", r.raw, hashlib.sha256).hexdigest()
-        assert r.headers["x-legato-signature-256"] == expected
+        stamp, event_id = r.headers["x-legato-timestamp"], r.headers["x-legato-event-id"]
+        signed = f"{stamp}.{event_id}.".encode() + r.raw        # timestamp, delivery id, body
+        expected = "sha256=" + hmac.new(b"s3cr3t", signed, hashlib.sha256).hexdigest()
+        assert r.headers["x-legato-signature"] == expected
+        assert abs(time.time() - int(stamp)) < 60 and event_id == r.headers["x-legato-delivery"]
+        assert "x-legato-signature-256" not in r.headers        # the replayable body-only HMAC
         assert r.headers["x-legato-event"] == body["event"]
     assert len({r.headers["x-legato-delivery"] for r in reqs}) == 4
     assert reqs[2].json["incident"]["occurrences"] == 2
@@ -84,8 +89,9 @@ def test_webhook_secret_from_env_and_missing_secret_is_named(server: Recorder,
         conn.execute(outbox.outbox.update().values(next_attempt_at=row.created_at))
     assert Dispatcher(drv.settings).drain(10)
     (req,) = server.accepted
-    assert req.headers["x-legato-signature-256"] == "sha256=" + hmac.new(
-        b"k", req.raw, hashlib.sha256).hexdigest()
+    signed = f"{req.headers['x-legato-timestamp']}.{req.headers['x-legato-event-id']}.".encode()
+    assert req.headers["x-legato-signature"] == "sha256=" + hmac.new(
+        b"k", signed + req.raw, hashlib.sha256).hexdigest()
 
 
 def jira_reply(req: Request) -> tuple[int, Any, float]:

@@ -56,12 +56,24 @@ def _time(at: datetime) -> str:
     return at.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def _field_type(prop: Any) -> str:
+    """A JSON-Schema property's type as the SchemaDatasetFacet's one string: `"string"`, or a
+    type list without its null (`["string", "null"]` is a nullable string: `"string"`; two or
+    more real types are joined, `"integer|string"`), never a Python repr."""
+    kind = prop.get("type", "") if isinstance(prop, dict) else ""
+    if isinstance(kind, str):
+        return kind
+    if isinstance(kind, list):
+        named = [str(k) for k in kind if k != "null"] or [str(k) for k in kind]
+        return "|".join(named)
+    return ""
+
+
 def _schema_facet(schema: dict[str, Any] | None) -> dict[str, Any] | None:
     props = (schema or {}).get("properties")
     if not isinstance(props, dict) or not props:
         return None
-    fields = [{"name": k, "type": str(v.get("type", "")) if isinstance(v, dict) else ""}
-              for k, v in props.items()]
+    fields = [{"name": k, "type": _field_type(v)} for k, v in props.items()]
     return {"_producer": PRODUCER, "_schemaURL": SCHEMA_FACET_URL, "fields": fields}
 
 

@@ -1,4 +1,9 @@
-"""Slack incoming webhook: POST `{"text", "blocks"}` to the webhook URL kept in a connection."""
+"""Slack incoming webhook: POST `{"text", "blocks"}` to the webhook URL kept in a connection.
+
+Slack reads `&`, `<` and `>` as control characters in mrkdwn (`<url|label>` is a link,
+`<!channel>` pings everyone), so every piece of text that comes from a DAG, a task or an error
+is escaped as `&amp;`, `&lt;`, `&gt;` (Slack's documented escaping, and nothing more); only the
+link to the task log is written as a link."""
 
 from __future__ import annotations
 
@@ -20,15 +25,20 @@ def hook_url(conn_id: str) -> str:
     return f"{conn.conn_type}://{conn.host}{port}/{conn.schema or ''}"
 
 
+def escape(text: object) -> str:
+    """`text` safe inside Slack mrkdwn: `&`, `<` and `>` as the entities Slack expects."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def message(d: Delivery) -> dict[str, Any]:
     i = d.incident
-    head = f"Incident {VERB[d.event]}: {title(d.doc)}"
-    lines = [f"*{head}*", d.doc["meta"]["note"]]
+    head = escape(f"Incident {VERB[d.event]}: {title(d.doc)}")
+    lines = [f"*{head}*", escape(d.doc["meta"]["note"])]
     if i["error"] and d.event != "incident.resolved":
-        lines.append(f"`{(i['error_type'] or '')}` {i['error'][:500]}")
-    lines.append(f"run `{i['run_id']}` · tries {i['tries']} · occurrences {i['occurrences']}")
+        lines.append(f"`{escape(i['error_type'] or '')}` {escape(i['error'][:500])}")
+    lines.append(f"run `{escape(i['run_id'])}` · tries {i['tries']} · occurrences {i['occurrences']}")
     if i["log_url"]:
-        lines.append(f"<{i['log_url']}|Task log>")
+        lines.append(f"<{escape(i['log_url'])}|Task log>")
     return {"text": head,
             "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(lines)}}]}
 

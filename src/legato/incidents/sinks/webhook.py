@@ -1,19 +1,23 @@
 """Generic webhook: POST `{"event", "incident"}` as JSON.
 
 Headers: `X-Legato-Event` (the event), `X-Legato-Delivery` (stable per outbox row: a receiver
-dedupes retried deliveries with it) and, with a secret, `X-Legato-Signature-256:
-sha256=<hex HMAC-SHA256 of the raw body>` (GitHub's scheme).
+dedupes retried deliveries with it) and, with a secret, the signed-delivery headers of
+security/signing.py, the same scheme Legato's own webhook triggers check:
+`X-Legato-Timestamp` (Unix seconds of this attempt), `X-Legato-Event-Id` (the delivery id
+again) and `X-Legato-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<event id>.<raw body>">`.
+A receiver recomputes the HMAC, refuses a timestamp more than 5 minutes off, and dedupes on the
+event id, so a captured delivery cannot be replayed. (The earlier `X-Legato-Signature-256`,
+an HMAC of the body alone, is no longer sent: anyone who saw one delivery could replay it.)
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import os
 from typing import Any
 
 from ...authoring.variables import MissingResource, get_variable
+from ...security.signing import signed_headers
 from ..config import Webhook
 from .base import Delivery, DeliveryError, check, connection, secret_of
 
@@ -33,15 +37,11 @@ def resolve_secret(ref: str) -> str:
     return value
 
 
-def sign(secret: str, body: bytes) -> str:
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-
-
 def send(cfg: Webhook, d: Delivery, client: Any) -> dict[str, Any] | None:
     body = json.dumps({"event": d.event, "incident": d.incident}, sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "User-Agent": "legato-incidents",
                "X-Legato-Event": d.event, "X-Legato-Delivery": d.delivery_id}
     if cfg.secret:
-        headers["X-Legato-Signature-256"] = sign(resolve_secret(cfg.secret), body)
+        headers.update(signed_headers(resolve_secret(cfg.secret), d.delivery_id, body))
     check(client.post(cfg.url, content=body, headers=headers, timeout=cfg.timeout_s), "Webhook")
     return None
