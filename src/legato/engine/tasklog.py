@@ -4,6 +4,12 @@ Worker threads share `sys.stdout`, so prints are attributed by thread: while a t
 thread's writes to stdout/stderr are copied into its log (and still reach the terminal, so
 `print` and `breakpoint()` behave as usual). `ctx.log` is the `legato.task` logger, routed
 the same way.
+
+Both copies are masked (security/masking.py): the log file's, and the terminal's, which is what
+journald and `docker logs` keep for `legato run`, `legato scheduler` and `legato up`. Masking
+works on whole lines (`print("pw", secret)` is four writes), so while a try runs the terminal
+copy of its thread's output is held until its newline (or a flush, or the try's end) and then
+written masked.
 """
 
 from __future__ import annotations
@@ -98,7 +104,23 @@ def current() -> TryLog | None:
 
 
 def set_current(log: TryLog | None) -> None:
+    _flush_console()                   # the previous try's unfinished line, masked
     _current.log = log
+
+
+def _held() -> dict[_Tee, str]:
+    """This thread's terminal output waiting for its newline, per stream."""
+    held = getattr(_current, "console", None)
+    if held is None:
+        held = _current.console = {}
+    return held
+
+
+def _flush_console() -> None:
+    held = getattr(_current, "console", None)
+    while held:
+        tee, text = held.popitem()
+        tee.emit(text)
 
 
 class _Tee(io.TextIOBase):
@@ -107,11 +129,26 @@ class _Tee(io.TextIOBase):
 
     def write(self, s: str) -> int:
         log = current()
-        if log is not None:
-            log.raw(s)
-        return self._target.write(s)
+        if log is None:
+            return self._target.write(s)
+        log.raw(s)
+        held = _held()
+        text = held.pop(self, "") + s
+        head, newline, tail = text.rpartition("\n")
+        if newline:
+            self.emit(head + newline)
+        if tail:
+            held[self] = tail
+        return len(s)
+
+    def emit(self, text: str) -> None:
+        """Write a try's output to the terminal, secrets masked."""
+        self._target.write(mask(text))
 
     def flush(self) -> None:
+        held = getattr(_current, "console", None)
+        if held and self in held:
+            self.emit(held.pop(self))
         self._target.flush()
 
     def __getattr__(self, name: str) -> Any:
