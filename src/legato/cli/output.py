@@ -26,12 +26,11 @@ def fail_usage(message: str) -> typer.Exit:
     return typer.Exit(EXIT_USAGE)
 
 
-MAX_ROW_ID = 2**31 - 1      # row ids are 32-bit integers on PostgreSQL
-
-
 def row_id(value: int, what: str) -> int:
     """`value` when it can be an id in the store; otherwise a one-line usage error (exit 2)
     saying no `what` has it, instead of the database's overflow traceback."""
+    from ..store.schema import MAX_ROW_ID
+
     if not 1 <= value <= MAX_ROW_ID:
         raise fail_usage(f"no {what} {value} (ids run from 1 to {MAX_ROW_ID})")
     return value

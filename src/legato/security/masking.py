@@ -36,6 +36,7 @@ _env_secrets_now: set[str] = set()           # from the environment as last read
 _pattern: re.Pattern[str] | None = None
 _stale = False
 _env_seen: frozenset[tuple[str, str]] = frozenset()
+_generation = 0
 
 
 def is_sensitive_name(name: str) -> bool:
@@ -122,6 +123,23 @@ def mask(text: str) -> str:
     return pattern.sub(MASK, text)
 
 
+def mask_value(value: Any) -> Any:
+    """A JSON-like value (dicts, lists, strings, numbers) with every known secret masked in its
+    strings and keys; a number whose digits are a secret becomes the string `***`. A copy:
+    `value` is left as it was (dead letters keep the raw record for replay)."""
+    if _current_pattern() is None:
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {mask(str(k)) if isinstance(k, str) else k: mask_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_value(v) for v in value]
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value if mask(str(value)) == str(value) else MASK
+    return value
+
+
 def _env_secrets(items: frozenset[tuple[str, str]]) -> list[str]:
     values = []
     for key, raw in items:
@@ -161,10 +179,16 @@ def watch_environment() -> None:
         _rebuild()
 
 
+def generation() -> int:
+    """Bumped by `forget_all`: caches of what was registered are stale when it changes."""
+    return _generation
+
+
 def forget_all() -> None:
     """Drop every known secret (tests only: a process's secrets are otherwise kept)."""
-    global _env_seen, _env_secrets_now
+    global _env_seen, _env_secrets_now, _generation
     with _lock:
+        _generation += 1
         _secrets.clear()
         _env_secrets_now = set()
         _env_seen = frozenset()

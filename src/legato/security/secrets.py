@@ -30,10 +30,12 @@ from typing import Any
 from ..authoring.variables import Connection
 from ..store import secrets as store
 from ..store.db import open_engine
+from .masking import generation as masking_generation
 from .masking import is_sensitive_name, mask_secret
 
 KEY_ENV = "LEGATO_SECRET_KEY"
 KEY_FILE = "secret.key"
+_masked_rows: dict[tuple[str, int], set[tuple[str, str, datetime]]] = {}  # rows registered
 
 
 class SecretKeyError(Exception):
@@ -258,6 +260,32 @@ class SecretStore:
     def rows(self) -> Iterator[store.SecretRow]:
         yield from self._list("connection")
         yield from self._list("variable")
+
+    def mask_all(self) -> int:
+        """Register every stored secret (connection passwords, variables with sensitive names)
+        for masking in this process, for display paths that show text written by tasks (dead
+        letters) in a process that never ran those tasks. Each row is decrypted once per
+        version (name, updated_at); with no key, nothing stored can be read, and nothing is
+        registered. Returns how many values were newly registered."""
+        seen = _masked_rows.setdefault((self.database_url, masking_generation()), set())
+        new = [r for r in self.rows() if (r.kind, r.name, r.updated_at) not in seen
+               and (r.kind == "connection" or is_sensitive_name(r.name))]
+        if not new:
+            return 0
+        try:
+            keyring = load_keyring(self.home)
+        except SecretKeyError:
+            return 0
+        for row in new:
+            try:
+                value = keyring.decrypt(row)
+            except DecryptError:
+                continue
+            secret = value.get("password") if row.kind == "connection" else value
+            if secret:
+                mask_secret(secret)
+            seen.add((row.kind, row.name, row.updated_at))
+        return len(new)
 
 
 def check_name(kind: str, name: str) -> None:

@@ -8,20 +8,32 @@ under the letter's key, and moves to `replayed`. Destinations land a key at most
 leaves the letter `replaying`, and the next replay delivers it again — which lands nothing —
 and finishes it. A `replaying` letter is never edited (fix refuses), so what is re-delivered
 is what was validated.
+
+Display masks secrets (issue 10 item 12): a record or a reason can carry a password a task
+read, and viewers see letters. Every letter these functions return (list, show, fix, discard)
+and every reason and message in a replay report has the known secrets replaced by `***`, as
+task logs do: the stored connection passwords and sensitive variables (decrypted in this
+process once per version), `LEGATO_CONN_*` / `LEGATO_VAR_*` and whatever this process was told
+to mask. The stored record is never changed by masking, and replay delivers the raw record.
+So a fix made from a masked copy stores `***` where the secret was: fix such a record from its
+source rather than from the copy shown.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Settings
+from ..errors import InvalidInput, NotFound
+from ..security.masking import mask, mask_value, watch_environment
+from ..security.secrets import SecretStore
 from ..store import dead_letters as store
 from ..store.db import open_engine
-from .queries import NotFound
+from ..store.schema import MAX_ROW_ID
 
 REPLAYABLE = ("pending", "replaying")
 _BATCH = 500
@@ -45,17 +57,42 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _learn_secrets(settings: Settings) -> None:
+    """Make every secret this deployment knows maskable in this process."""
+    watch_environment()
+    SecretStore(settings.database_url, settings.home).mask_all()
+
+
+def _masked(letter: store.DeadLetter) -> store.DeadLetter:
+    return replace(letter, record=mask_value(letter.record), errors=mask_value(letter.errors),
+                   source=None if letter.source is None else mask(letter.source))
+
+
+def _masked_report(report: ReplayReport) -> ReplayReport:
+    return ReplayReport(replayed=report.replayed,
+                        still_invalid={k: mask_value(v) for k, v in report.still_invalid.items()},
+                        skipped={k: mask(v) for k, v in report.skipped.items()},
+                        failed={k: mask(v) for k, v in report.failed.items()})
+
+
 def list_letters(settings: Settings, *, dag_id: str | None = None, status: str | None = None,
                  task_id: str | None = None, run_id: str | None = None,
                  limit: int | None = 1000, offset: int = 0) -> list[store.DeadLetter]:
+    """Letters, oldest first, secrets masked."""
     if status is not None and status not in store.STATUSES:
-        raise ValueError(f"unknown status {status!r}: use one of {', '.join(store.STATUSES)}")
+        raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(store.STATUSES)}")
     with open_engine(settings.database_url).connect() as conn:
-        return store.query(conn, dag_id=dag_id, status=status, task_id=task_id, run_id=run_id,
-                           limit=limit, offset=offset)
+        letters = store.query(conn, dag_id=dag_id, status=status, task_id=task_id,
+                              run_id=run_id, limit=limit, offset=offset)
+    if letters:
+        _learn_secrets(settings)
+    return [_masked(x) for x in letters]
 
 
-def show(settings: Settings, letter_id: int) -> store.DeadLetter:
+def _get(settings: Settings, letter_id: int) -> store.DeadLetter:
+    """One letter as stored (raw: for the use cases, never for display)."""
+    if not 1 <= letter_id <= MAX_ROW_ID:
+        raise NotFound(f"no dead letter {letter_id}")
     with open_engine(settings.database_url).connect() as conn:
         letter = store.get(conn, letter_id)
     if letter is None:
@@ -63,24 +100,31 @@ def show(settings: Settings, letter_id: int) -> store.DeadLetter:
     return letter
 
 
+def show(settings: Settings, letter_id: int) -> store.DeadLetter:
+    """One letter, secrets masked."""
+    letter = _get(settings, letter_id)
+    _learn_secrets(settings)
+    return _masked(letter)
+
+
 def fix(settings: Settings, letter_id: int, record: Any) -> store.DeadLetter:
     """Replace a pending letter's record (it is re-validated when replayed)."""
-    current = show(settings, letter_id)
+    current = _get(settings, letter_id)
     with open_engine(settings.database_url).begin() as conn:
         moved = store.transition(conn, letter_id, ("pending",), "pending", _now(), record=record)
     if not moved:
-        raise ValueError(f"dead letter {letter_id} is {current.status}; only a pending one "
-                         f"can be fixed")
+        raise InvalidInput(f"dead letter {letter_id} is {current.status}; only a pending one "
+                           f"can be fixed")
     return show(settings, letter_id)
 
 
 def discard(settings: Settings, letter_id: int) -> store.DeadLetter:
-    current = show(settings, letter_id)
+    current = _get(settings, letter_id)
     with open_engine(settings.database_url).begin() as conn:
         moved = store.transition(conn, letter_id, ("pending",), "discarded", _now())
     if not moved:
-        raise ValueError(f"dead letter {letter_id} is {current.status}; only a pending one "
-                         f"can be discarded")
+        raise InvalidInput(f"dead letter {letter_id} is {current.status}; only a pending one "
+                           f"can be discarded")
     return show(settings, letter_id)
 
 
@@ -88,7 +132,7 @@ def choose(settings: Settings, ids: Sequence[int] = (), *, dag_id: str | None = 
            all_: bool = False) -> tuple[list[store.DeadLetter], dict[int, str]]:
     """The letters a replay is asked for, and the ids asked for that do not exist."""
     if not ids and dag_id is None and not all_:
-        raise ValueError("say which dead letters to replay: ids, a DAG, or all")
+        raise InvalidInput("say which dead letters to replay: ids, a DAG, or all")
     with open_engine(settings.database_url).connect() as conn:
         if ids:
             letters = store.get_many(conn, ids)
@@ -115,7 +159,9 @@ def replay(settings: Settings, ids: Sequence[int] = (), *, dag_id: str | None = 
     for (fileloc, contract_name, dest_name), group in groups.items():
         _replay_group(settings, fileloc, contract_name, dest_name, group, report)
     report.replayed.sort()
-    return report
+    if report.still_invalid or report.failed:
+        _learn_secrets(settings)
+    return _masked_report(report)
 
 
 def _resolve(fileloc: str | None, contract_name: str, dest_name: str | None) -> tuple[Any, Any]:

@@ -35,6 +35,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 metadata = sa.MetaData()
+MAX_ROW_ID = 2**31 - 1        # integer ids are 32-bit on PostgreSQL: nothing above this exists
 
 dags = sa.Table(
     "dags", metadata,
