@@ -129,7 +129,7 @@ def test_oracle_covers_every_decision():
     [
         ([], UpstreamCounts(0, 0, 0, 0)),
         ([S.SCHEDULED, S.RUNNING], UpstreamCounts(2, 0, 0, 0)),
-        ([S.SUCCESS, S.FAILED, S.UPSTREAM_FAILED, S.SKIPPED], UpstreamCounts(4, 1, 2, 1)),
+        ([S.SUCCESS, S.FAILED, S.UPSTREAM_FAILED, S.SKIPPED], UpstreamCounts(4, 1, 2, 1, 1)),
         ([S.UP_FOR_RETRY, S.QUEUED, S.DEFERRED], UpstreamCounts(3, 0, 0, 0)),
     ],
 )
@@ -144,3 +144,38 @@ def test_up_for_retry_upstream_is_not_done():
     # a retrying upstream has not finished: all_done must wait for it
     assert decide("all_done", UpstreamCounts.of([S.SUCCESS, S.UP_FOR_RETRY])) is Decision.WAIT
     assert decide("all_success", UpstreamCounts.of([S.UP_FOR_RETRY])) is Decision.WAIT
+
+
+def test_setup_counts_are_kept_apart():
+    counts = UpstreamCounts.of([S.SUCCESS, S.SKIPPED, S.FAILED], setups=[S.SKIPPED])
+    assert (counts.setups, counts.setup_success, counts.setup_skipped) == (1, 0, 1)
+    assert counts.only_failed == 1
+
+
+@pytest.mark.parametrize(("setups", "expected"), [
+    ([S.SUCCESS, S.FAILED], Decision.RUN),          # one setup succeeded: the teardown runs
+    ([S.SKIPPED, S.SKIPPED], Decision.SKIP),        # every setup skipped
+    ([S.FAILED, S.SKIPPED], Decision.UPSTREAM_FAILED),
+    ([S.UPSTREAM_FAILED], Decision.UPSTREAM_FAILED),
+    ([], Decision.RUN),                             # no setup: plain all_done
+])
+def test_all_done_setup_success(setups, expected):
+    states = [*setups, S.FAILED]                    # plus one non-setup upstream that failed
+    assert decide("all_done_setup_success", UpstreamCounts.of(states, setups=setups)) is expected
+
+
+def test_all_done_setup_success_waits_for_every_upstream():
+    counts = UpstreamCounts.of([S.SUCCESS, S.RUNNING], setups=[S.SUCCESS])
+    assert decide("all_done_setup_success", counts) is Decision.WAIT
+
+
+@pytest.mark.parametrize(("rule", "states", "expected"), [
+    ("one_done", [S.UPSTREAM_FAILED, S.RUNNING], Decision.WAIT),   # upstream_failed never ran
+    ("one_done", [S.FAILED, S.RUNNING], Decision.RUN),
+    ("all_skipped", [S.SKIPPED, S.RUNNING], Decision.WAIT),
+    ("all_skipped", [S.SUCCESS, S.RUNNING], Decision.SKIP),         # decided early
+    ("all_done_min_one_success", [S.SKIPPED, S.RUNNING], Decision.SKIP),
+    ("all_done_min_one_success", [S.SUCCESS, S.RUNNING], Decision.WAIT),
+])
+def test_new_rules_decide_before_every_upstream_is_done(rule, states, expected):
+    assert decide(rule, UpstreamCounts.of(states)) is expected

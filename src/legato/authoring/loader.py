@@ -14,6 +14,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..compat.airflow import serving as airflow_serving
 from .dag import DAG
 
 
@@ -64,7 +65,8 @@ def load_file(path: str | Path) -> LoadResult:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        with airflow_serving(module):   # `import airflow...` resolves to legato.compat.airflow
+            spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - any error in user code is reported, not raised
         sys.modules.pop(name, None)
         message = f"{type(exc).__name__}: {exc}"

@@ -53,6 +53,10 @@ class TaskSpec:
     inlets: tuple[str, ...] = ()
     outlets: tuple[str, ...] = ()
 
+    is_setup: bool = False
+    is_teardown: bool = False
+    fail_dagrun: bool = False            # a teardown whose failure fails the run
+    setup_upstream: tuple[str, ...] = ()  # the upstream tasks that are setup tasks
     @property
     def is_mapped(self) -> bool:
         return bool(self.map_sources)
@@ -88,6 +92,17 @@ def _seconds(value: timedelta | None) -> float | None:
 def _map_source(arg: str, source: Any) -> MapSource:
     if isinstance(source, ResultRef):
         return MapSource(arg=arg, upstream=source.task_id)
+    @property
+    def outcome_leaves(self) -> tuple[str, ...]:
+        """The leaves whose states decide the run's (Airflow's rule): a teardown, and a task
+        followed only by teardowns, is not one unless the teardown has fail_dagrun."""
+        def ignorable(t: TaskSpec) -> bool:
+            return t.is_teardown and not t.fail_dagrun
+
+        found = tuple(t for t in self.order if not ignorable(self.tasks[t]) and all(
+            ignorable(self.tasks[d]) for d in self.tasks[t].downstream))
+        return found or self.leaves
+
     return MapSource(arg=arg, length=len(source))
 
 
@@ -141,6 +156,10 @@ def build_spec(dag: DAG) -> DagSpec:
         order=order,
         schedule=_schedule_text(dag.schedule),
         start_date=dag.start_date.isoformat() if dag.start_date else None,
+        is_setup=bool(getattr(task, "is_setup", False)),
+        is_teardown=bool(getattr(task, "is_teardown", False)),
+        fail_dagrun=bool(getattr(task, "on_failure_fail_dagrun", False)),
+        setup_upstream=tuple(u for u in upstream if getattr(task.dag.tasks[u], "is_setup", False)),
         params=dict(dag.params),
         tags=dag.tags,
         max_active_runs=dag.max_active_runs,

@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
 TRIGGER_RULES: tuple[str, ...] = (
     "all_success", "all_failed", "all_done", "one_success", "one_failed", "none_failed",
-    "none_failed_min_one_success", "none_skipped", "always",
+    "none_failed_min_one_success", "none_skipped", "always", "one_done", "all_skipped",
+    "all_done_min_one_success", "all_done_setup_success",
 )
 
 _DEFAULTS: dict[str, Any] = {

@@ -13,6 +13,7 @@ import json
 import random
 import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -34,28 +35,54 @@ MACROS = SimpleNamespace(
 )
 
 
-@functools.cache
-def _environment() -> Any:
-    from jinja2 import StrictUndefined
+JINJA_OPTIONS = "__legato_jinja_options__"
+
+
+@dataclass(frozen=True)
+class JinjaOptions:
+    """Per-DAG Jinja settings (Airflow's user_defined_filters, render_template_as_native_obj and
+    template_searchpath), passed to `render` inside the variables under JINJA_OPTIONS."""
+
+    native: bool = False
+    searchpath: tuple[str, ...] = ()
+    filters: tuple[tuple[str, Any], ...] = ()
+
+
+_DEFAULT_OPTIONS = JinjaOptions()
+
+
+@functools.lru_cache(maxsize=64)
+def _environment(options: JinjaOptions = _DEFAULT_OPTIONS) -> Any:
+    from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    env = SandboxedEnvironment(undefined=StrictUndefined, keep_trailing_newline=True)
+    cls = SandboxedEnvironment
+    if options.native:
+        from jinja2.nativetypes import NativeEnvironment
+
+        cls = type("NativeSandboxedEnvironment", (NativeEnvironment, SandboxedEnvironment), {})
+    loader = FileSystemLoader(list(options.searchpath)) if options.searchpath else None
+    env = cls(undefined=StrictUndefined, keep_trailing_newline=True, loader=loader)
     env.filters["ds"] = lambda d: d.strftime("%Y-%m-%d")
     env.filters["ds_nodash"] = lambda d: d.strftime("%Y%m%d")
+    env.filters["ts"] = lambda d: d.isoformat()
+    env.filters["ts_nodash"] = lambda d: d.strftime("%Y%m%dT%H%M%S")
+    env.filters.update(dict(options.filters))
     return env
 
 
 @functools.lru_cache(maxsize=1024)
-def _compile(source: str) -> Any:
-    return _environment().from_string(source)
+def _compile(source: str, options: JinjaOptions = _DEFAULT_OPTIONS) -> Any:
+    return _environment(options).from_string(source)
 
 
 def render(value: Any, variables: dict[str, Any]) -> Any:
     """Render strings inside `value` (recursing into lists, tuples and dicts)."""
+    options = variables.get(JINJA_OPTIONS, _DEFAULT_OPTIONS)
     if isinstance(value, str):
         if "{{" not in value and "{%" not in value:
             return value
-        return _compile(value).render(variables)
+        return _compile(value, options).render(variables)
     if isinstance(value, list):
         return [render(v, variables) for v in value]
     if isinstance(value, tuple):
@@ -66,7 +93,11 @@ def render(value: Any, variables: dict[str, Any]) -> Any:
 
 
 def template_variables(ctx: Any) -> dict[str, Any]:
-    """The names a template sees: the context plus `macros`."""
+    """The names a template sees: the context plus `macros`; a task that defines
+    `template_context(ctx)` (an Airflow operator) supplies its own names instead."""
+    hook = getattr(getattr(ctx, "task", None), "template_context", None)
+    if hook is not None:
+        return hook(ctx)
     names = ctx.as_dict()
     names["macros"] = MACROS
     return names

@@ -1,8 +1,9 @@
 """Trigger rules: from the states of a task's upstream instances, what happens to it. Pure.
 
-Semantics follow Airflow's, including its early decisions: under `all_success` one failed
-upstream marks the task `upstream_failed` at once rather than waiting for the others.
-A task with no upstream is ready at once, whatever its rule.
+Semantics follow Airflow's (all 13 of its rules, from its TriggerRuleDep), including its early
+decisions: under `all_success` one failed upstream marks the task `upstream_failed` at once
+rather than waiting for the others, and under `all_done_min_one_success` one skipped upstream
+skips the task. A task with no upstream is ready at once, whatever its rule.
 """
 
 from __future__ import annotations
@@ -23,10 +24,19 @@ class Decision(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class UpstreamCounts:
+    """Upstream instances by state. `failed` counts failed AND upstream_failed (most rules treat
+    them alike); `upstream_failed` is the part of it that never ran (`one_done` ignores it).
+    `setups`, `setup_success` and `setup_skipped` count the upstream instances that are setup
+    tasks (for `all_done_setup_success`)."""
+
     total: int = 0
     success: int = 0
     failed: int = 0            # failed or upstream_failed
     skipped: int = 0
+    upstream_failed: int = 0
+    setups: int = 0
+    setup_success: int = 0
+    setup_skipped: int = 0
 
     @property
     def done(self) -> int:
@@ -36,18 +46,35 @@ class UpstreamCounts:
     def all_done(self) -> bool:
         return self.done == self.total
 
+    @property
+    def only_failed(self) -> int:
+        """Upstream instances that ran and failed (not upstream_failed)."""
+        return self.failed - self.upstream_failed
+
     @classmethod
-    def of(cls, states: Iterable[TaskState]) -> UpstreamCounts:
-        total = success = failed = skipped = 0
+    def of(cls, states: Iterable[TaskState],
+           setups: Iterable[TaskState] = ()) -> UpstreamCounts:
+        """Counts of `states`; `setups` are the states of those upstream instances that are
+        setup tasks (a subset of `states`, counted again here)."""
+        total = success = failed = skipped = upstream_failed = 0
         for s in states:
             total += 1
             if s is TaskState.SUCCESS:
                 success += 1
-            elif s is TaskState.FAILED or s is TaskState.UPSTREAM_FAILED:
+            elif s is TaskState.FAILED:
                 failed += 1
+            elif s is TaskState.UPSTREAM_FAILED:
+                failed += 1
+                upstream_failed += 1
             elif s is TaskState.SKIPPED:
                 skipped += 1
-        return cls(total, success, failed, skipped)
+        n_setups = setup_success = setup_skipped = 0
+        for s in setups:
+            n_setups += 1
+            setup_success += s is TaskState.SUCCESS
+            setup_skipped += s is TaskState.SKIPPED
+        return cls(total, success, failed, skipped, upstream_failed, n_setups, setup_success,
+                   setup_skipped)
 
 
 D = Decision
@@ -71,6 +98,33 @@ def _all_done(c: UpstreamCounts) -> Decision:
     return D.RUN if c.all_done else D.WAIT
 
 
+def _all_done_setup_success(c: UpstreamCounts) -> Decision:
+    """A teardown's rule: once all upstream are done, run if at least one upstream setup
+    succeeded (or there is none); skip if every setup skipped; else upstream_failed."""
+    if not c.all_done:
+        return D.WAIT
+    if c.setups and c.setup_skipped >= c.setups:
+        return D.SKIP
+    if c.setups and not c.setup_success:
+        return D.UPSTREAM_FAILED
+    return D.RUN
+
+
+def _all_done_min_one_success(c: UpstreamCounts) -> Decision:
+    """Skipped upstreams do not count as done: any skip skips the task (as Airflow does)."""
+    if c.skipped:
+        return D.SKIP
+    if c.done < c.total:
+        return D.WAIT
+    return D.RUN if c.success else D.UPSTREAM_FAILED
+
+
+def _all_skipped(c: UpstreamCounts) -> Decision:
+    if c.success or c.failed:
+        return D.SKIP
+    return D.RUN if c.skipped == c.total else D.WAIT
+
+
 def _one_success(c: UpstreamCounts) -> Decision:
     if c.success:
         return D.RUN
@@ -81,6 +135,13 @@ def _one_success(c: UpstreamCounts) -> Decision:
 
 def _one_failed(c: UpstreamCounts) -> Decision:
     if c.failed:
+        return D.RUN
+    return D.SKIP if c.all_done else D.WAIT
+
+
+def _one_done(c: UpstreamCounts) -> Decision:
+    """One upstream succeeded or failed (an upstream_failed one never ran, so it is not one)."""
+    if c.success or c.only_failed:
         return D.RUN
     return D.SKIP if c.all_done else D.WAIT
 
@@ -113,8 +174,12 @@ RULES = {
     "all_success": _all_success,
     "all_failed": _all_failed,
     "all_done": _all_done,
+    "all_done_setup_success": _all_done_setup_success,
+    "all_done_min_one_success": _all_done_min_one_success,
+    "all_skipped": _all_skipped,
     "one_success": _one_success,
     "one_failed": _one_failed,
+    "one_done": _one_done,
     "none_failed": _none_failed,
     "none_failed_min_one_success": _none_failed_min_one_success,
     "none_skipped": _none_skipped,

@@ -22,6 +22,7 @@ from ..authoring.errors import Fail, Skip
 from ..authoring.task import Task
 from ..authoring.templating import render, template_variables
 from ..authoring.variables import reset_resolver, use_resolver
+from ..compat.airflow import serving as airflow_serving
 from ..security.masking import mask, watch_environment
 from ..security.secrets import StoreResolver
 from ..sensors.signals import Defer, Reschedule
@@ -203,7 +204,8 @@ def run_try(req: TryRequest,
         ctx = _build_context(req, task, xcom)
         token = set_current_context(ctx)
         try:
-            fields = _execute(task, ctx, req, home / "results", xcom)
+            with airflow_serving():     # Airflow tasks may import airflow names at run time
+                fields = _execute(task, ctx, req, home / "results", xcom)
         finally:
             reset_current_context(token)
     except (Reschedule, Defer) as exc:

@@ -1,0 +1,85 @@
+"""Airflow's string enums (trigger rules, states, run types): str subclasses, so they compare
+equal to the plain strings Legato stores."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TriggerRule(StrEnum):
+    ALL_SUCCESS = "all_success"
+    ALL_FAILED = "all_failed"
+    ALL_DONE = "all_done"
+    ALL_DONE_SETUP_SUCCESS = "all_done_setup_success"
+    ONE_SUCCESS = "one_success"
+    ONE_FAILED = "one_failed"
+    ONE_DONE = "one_done"
+    NONE_FAILED = "none_failed"
+    NONE_FAILED_OR_SKIPPED = "none_failed_or_skipped"
+    NONE_SKIPPED = "none_skipped"
+    ALWAYS = "always"
+    NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
+    ALL_SKIPPED = "all_skipped"
+    ALL_DONE_MIN_ONE_SUCCESS = "all_done_min_one_success"
+    DUMMY = "dummy"
+
+    @classmethod
+    def is_valid(cls, trigger_rule: str) -> bool:
+        return trigger_rule in cls.all_triggers()
+
+    @classmethod
+    def all_triggers(cls) -> set[str]:
+        return {r.value for r in cls}
+
+
+class TaskInstanceState(StrEnum):
+    REMOVED = "removed"
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    RESTARTING = "restarting"
+    FAILED = "failed"
+    UP_FOR_RETRY = "up_for_retry"
+    UP_FOR_RESCHEDULE = "up_for_reschedule"
+    UPSTREAM_FAILED = "upstream_failed"
+    SKIPPED = "skipped"
+    DEFERRED = "deferred"
+
+
+class DagRunState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+
+
+class State:
+    SUCCESS = TaskInstanceState.SUCCESS
+    FAILED = TaskInstanceState.FAILED
+    SKIPPED = TaskInstanceState.SKIPPED
+    UPSTREAM_FAILED = TaskInstanceState.UPSTREAM_FAILED
+    RUNNING = TaskInstanceState.RUNNING
+    QUEUED = TaskInstanceState.QUEUED
+    SCHEDULED = TaskInstanceState.SCHEDULED
+    NONE = None
+    finished = frozenset({SUCCESS, FAILED, SKIPPED, UPSTREAM_FAILED})
+    failed_states = frozenset({FAILED, UPSTREAM_FAILED})
+    success_states = frozenset({SUCCESS, SKIPPED})
+
+
+class DagRunType(StrEnum):
+    BACKFILL_JOB = "backfill"
+    SCHEDULED = "scheduled"
+    MANUAL = "manual"
+    ASSET_TRIGGERED = "asset_triggered"
+
+
+class WeightRule(StrEnum):
+    DOWNSTREAM = "downstream"
+    UPSTREAM = "upstream"
+    ABSOLUTE = "absolute"
+
+
+# Airflow's old name for none_failed_min_one_success.
+LEGACY_RULES = {"none_failed_or_skipped": "none_failed_min_one_success", "dummy": "always"}
