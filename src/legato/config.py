@@ -31,6 +31,9 @@ class Settings:
     sla_forecast_s: float = 30.0              # LEGATO_SLA_FORECAST_S: 0 switches the forecast off
     openlineage: str = ""                     # LEGATO_OPENLINEAGE: "" (off) | console | file:/p | http(s)://h:p
     owner_timeout_s: float = 30.0             # LEGATO_OWNER_TIMEOUT_S: silence before adoption
+    rate_limit: str = ""                      # LEGATO_RATE_LIMIT: "N/SECONDS" per client (server)
+    max_request_bytes: int = 10 * 1024 * 1024  # LEGATO_MAX_REQUEST_BYTES: larger bodies are a 413
+    trusted_proxies: str = ""                 # LEGATO_TRUSTED_PROXIES: who may set X-Forwarded-For
 
     @property
     def logs_dir(self) -> Path:
@@ -54,7 +57,7 @@ def load_settings() -> Settings:
                     base_url=(os.environ.get("LEGATO_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
                     incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s,
                     openlineage=_openlineage_env(), owner_timeout_s=_owner_timeout_env(),
-                    **_observability_env())
+                    **_observability_env(), **_server_env())
 
 
 def _owner_timeout_env() -> float:
@@ -68,6 +71,37 @@ def _owner_timeout_env() -> float:
     if not value > 0:
         raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} must be a positive number of seconds")
     return value
+
+
+def _server_env() -> dict[str, object]:
+    """The HTTP server (SPEC 8). LEGATO_RATE_LIMIT: "N/SECONDS" per client (default 2000/300;
+    checked when the server starts, by server/ratelimit.py). LEGATO_MAX_REQUEST_BYTES: the
+    largest request body accepted, in bytes (default 10 MiB; larger is a 413 before anything
+    is parsed). LEGATO_TRUSTED_PROXIES: comma-separated addresses or networks of reverse
+    proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (default none: the client
+    address is the TCP peer, so no header can dodge the per-IP rate limit); "*" trusts any."""
+    raw = (os.environ.get("LEGATO_MAX_REQUEST_BYTES") or "").strip() or str(10 * 1024 * 1024)
+    if not raw.isdigit() or int(raw) < 1024:
+        raise ValueError(f"LEGATO_MAX_REQUEST_BYTES={raw!r} must be a whole number of bytes, at "
+                         f"least 1024")
+    return {"rate_limit": (os.environ.get("LEGATO_RATE_LIMIT") or "").strip(),
+            "max_request_bytes": int(raw), "trusted_proxies": _proxies_env()}
+
+
+def _proxies_env() -> str:
+    import ipaddress
+
+    items = [p.strip() for p in (os.environ.get("LEGATO_TRUSTED_PROXIES") or "").split(",")
+             if p.strip()]
+    for item in items:
+        if item == "*":
+            continue
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"LEGATO_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+                             f"(e.g. 10.0.0.5, 10.0.0.0/8, or * for any)") from None
+    return ",".join(items)
 
 
 def _choice(var: str, default: str, allowed: tuple[str, ...]) -> str:

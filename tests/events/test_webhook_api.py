@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,13 @@ def api(dags_folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Api]:
         yield Api(live.base, live.tokens)
 
 
-def _sign(body: bytes, secret: str = SECRET) -> dict[str, str]:
-    return {"X-Legato-Signature": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()}
+def _sign(body: bytes, secret: str = SECRET, event_id: str = "evt-signed",
+          at: float | None = None) -> dict[str, str]:
+    """A signed delivery: HMAC-SHA256 of "<timestamp>.<event id>.<body>" (security/signing.py)."""
+    stamp = str(int(time.time() if at is None else at))
+    signed = f"{stamp}.{event_id}.".encode() + body
+    return {"X-Legato-Signature": "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest(),
+            "X-Legato-Timestamp": stamp, "X-Legato-Event-Id": event_id}
 
 
 def _run_all() -> None:
@@ -134,5 +140,5 @@ def test_the_queue_route_publishes_to_the_embedded_queue(api: Api) -> None:
     assert r.status_code == 202 and r.json()["queue"] == "embedded"
     assert api.post("/events/queue/orders", b"{}", role="viewer").status_code == 403
     assert api.post("/events/queue/orders", b"{}").status_code == 401
-    assert api.post("/events/queue/bad topic", b"{}", role="operator").status_code == 400
+    assert api.post("/events/queue/bad topic", b"{}", role="operator").status_code == 422
     assert any(a["action"] == "publish" and a["target"] == "queue:orders" for a in _audit())

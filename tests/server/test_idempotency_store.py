@@ -16,7 +16,7 @@ import sqlalchemy as sa
 pytest.importorskip("fastapi")
 
 from legato.config import load_settings  # noqa: E402
-from legato.server.app import _Idempotency  # noqa: E402
+from legato.services import idempotency  # noqa: E402
 from legato.store import idempotency as store  # noqa: E402
 from legato.store import runs as run_store  # noqa: E402
 from legato.store.db import open_engine  # noqa: E402
@@ -48,7 +48,6 @@ def test_claim_settle_release(backend: str) -> None:
 def test_concurrent_triggers_with_one_key_create_one_run(backend: str) -> None:
     settings = load_settings()
     engine = open_engine(settings.database_url)
-    idempotency = _Idempotency(settings)
     created: list[str] = []
     results: list[tuple[str, bool]] = []
     lock = threading.Lock()
@@ -64,7 +63,7 @@ def test_concurrent_triggers_with_one_key_create_one_run(backend: str) -> None:
 
     def fire() -> None:
         start.wait()
-        run, fresh = idempotency.trigger("d", "same-key", create)
+        run, fresh = idempotency.trigger_once(settings, "d", "same-key", create)
         with lock:
             results.append((run.run_id, fresh))
 
@@ -79,29 +78,29 @@ def test_concurrent_triggers_with_one_key_create_one_run(backend: str) -> None:
 
 
 def test_a_failed_create_gives_the_key_back(backend: str) -> None:
-    idempotency = _Idempotency(load_settings())
+    settings = load_settings()
 
     def boom() -> run_store.RunRow:
         raise LookupError("no such DAG")
 
     with pytest.raises(LookupError):
-        idempotency.trigger("d", "k", boom)
+        idempotency.trigger_once(settings, "d", "k", boom)
     engine = open_engine(load_settings().database_url)
     with engine.begin() as conn:
         assert store.get(conn, "d", "k") is None
         run_store.insert_run(conn, _run("run-ok"))
-    run, fresh = idempotency.trigger("d", "k", lambda: _run("run-ok"))
+    run, fresh = idempotency.trigger_once(settings, "d", "k", lambda: _run("run-ok"))
     assert fresh and run.run_id == "run-ok"
 
 
 def test_a_claim_left_by_a_dead_server_is_taken_over(backend: str) -> None:
     settings = load_settings()
     engine = open_engine(settings.database_url)
-    long_ago = datetime.now(UTC) - timedelta(seconds=_Idempotency.STALE_S + 5)
+    long_ago = datetime.now(UTC) - timedelta(seconds=idempotency.STALE_S + 5)
     with engine.begin() as conn:
         store.claim(conn, "d", "orphan", long_ago)               # claimed, never settled
         run_store.insert_run(conn, _run("run-after-crash"))
-    run, fresh = _Idempotency(settings).trigger("d", "orphan", lambda: _run("run-after-crash"))
+    run, fresh = idempotency.trigger_once(settings, "d", "orphan", lambda: _run("run-after-crash"))
     assert fresh and run.run_id == "run-after-crash"
     with engine.connect() as conn:
         assert store.get(conn, "d", "orphan").run_id == "run-after-crash"   # type: ignore[union-attr]

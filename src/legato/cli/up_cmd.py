@@ -31,9 +31,8 @@ def up(
 
     settings = load_settings()
     configure_logging(settings)                      # LEGATO_LOG_FORMAT=json: JSON lines
-    import uvicorn
-
     from ..server.app import create_app
+    from ..server.serve import serve  # forwarded headers only from LEGATO_TRUSTED_PROXIES
 
     try:
         runner = make_executor(executor)
@@ -54,7 +53,7 @@ def up(
     console().print(f"legato up: API on http://127.0.0.1:{port}/api/v1, DAGs from "
                     f"{settings.dags_folder}, store {settings.database_url}")
     try:
-        uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        serve(create_app(settings), settings, host="127.0.0.1", port=port, log_level="warning")
     finally:
         stop.set()
         listener.stop()

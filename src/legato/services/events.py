@@ -3,15 +3,16 @@ publish to a queue, list received events, and start the listener beside a schedu
 
 Webhook and queue names are global: every DAG listening on a name gets its own received
 event (and so its own run). A webhook delivery is authenticated by an operator token (the
-route checks it) or, with no token, by `X-Legato-Signature: sha256=<hex HMAC-SHA256 of the
-raw body>` under the secret of a listening DAG; a signed delivery reaches only the DAGs
+route checks it) or, with no token, by a signature under the secret of a listening DAG, in
+the scheme of security/signing.py: `X-Legato-Signature: sha256=<hex HMAC-SHA256 of
+"<X-Legato-Timestamp>.<X-Legato-Event-Id>.<raw body>">`, a timestamp within 5 minutes of the
+server's clock, and the event id that dedupes the delivery. A replayed delivery is refused
+(stale) or recorded as a duplicate (same event id); a signed delivery reaches only the DAGs
 whose secret it matches.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -22,9 +23,10 @@ from typing import Any
 
 from ..authoring.dag import DAG
 from ..config import Settings
+from ..errors import InvalidInput, PayloadTooLarge
 from ..events.listener import EventListener
 from ..events.triggers import Queue, Webhook, _check_name
-from ..security import AuthError
+from ..security import AuthError, signing
 from ..store import events as event_store
 from ..store.db import open_engine
 from .queries import NotFound, discover_dags
@@ -34,7 +36,7 @@ MAX_BODY = 1024 * 1024               # webhook and queue bodies: 1 MiB
 MAX_EVENT_ID = 200
 
 
-class BodyTooLarge(ValueError):
+class BodyTooLarge(PayloadTooLarge, ValueError):
     """A webhook or queue body over MAX_BODY (HTTP 413)."""
 
 
@@ -65,7 +67,7 @@ def parse_body(body: bytes) -> Any:
     try:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"body is not valid JSON: {exc}") from None
+        raise InvalidInput(f"body is not valid JSON: {exc}") from None
 
 
 def _listeners(settings: Settings, kind: type, name: str) -> list[DAG]:
@@ -99,12 +101,8 @@ def resolve_secret(settings: Settings, ref: str) -> str | None:
         reset_resolver(token)
 
 
-def signature_matches(secret: str, body: bytes, signature: str) -> bool:
-    expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.strip().encode())
-
-
-def _signed_targets(settings: Settings, dags: list[DAG], body: bytes, signature: str) -> list[DAG]:
+def _signed_targets(settings: Settings, dags: list[DAG], body: bytes, timestamp: str,
+                    event_id: str, signature: str) -> list[DAG]:
     matched = []
     for dag in dags:
         ref = dag.schedule.secret
@@ -112,28 +110,44 @@ def _signed_targets(settings: Settings, dags: list[DAG], body: bytes, signature:
         if ref and secret is None:
             log.warning("webhook %s of DAG %s: secret %s is not set", dag.schedule.name,
                         dag.dag_id, ref)
-        if secret and signature_matches(secret, body, signature):
+        if secret and signing.matches(secret, timestamp, event_id, body, signature):
             matched.append(dag)
     return matched
 
 
+def _verified(settings: Settings, name: str, dags: list[DAG], body: bytes, signature: str | None,
+              event_id: str | None, timestamp: str | None) -> list[DAG]:
+    """The listening DAGs whose secret signed this delivery (AuthError names what is wrong)."""
+    if not signature:
+        raise AuthError(f"send an operator token or an {signing.SIGNATURE_HEADER}")
+    if not event_id:
+        raise AuthError(f"a signed delivery needs {signing.EVENT_ID_HEADER} (it is signed too, "
+                        f"and dedupes retries)")
+    signing.check_freshness(timestamp)
+    matched = _signed_targets(settings, dags, body, timestamp or "", event_id, signature)
+    if not matched:
+        raise AuthError(f"{signing.SIGNATURE_HEADER} does not match the secret of webhook {name!r} "
+                        f"(it signs \"<timestamp>.<event id>.<body>\")")
+    return matched
+
+
 def receive_webhook(settings: Settings, name: str, body: bytes, *, authenticated: bool,
-                    signature: str | None = None, event_id: str | None = None) -> Delivery:
+                    signature: str | None = None, event_id: str | None = None,
+                    timestamp: str | None = None) -> Delivery:
     """Record a delivery for every DAG listening on webhook `name`.
 
-    `authenticated`: the caller showed an operator token. Otherwise the signature must match
-    a listening DAG's secret (AuthError if not; an unknown name is then also AuthError, so
-    an anonymous caller learns nothing of which names exist)."""
-    _check_name("webhook name", name)
+    `authenticated`: the caller showed an operator token. Otherwise the signature, timestamp
+    and event id must verify under a listening DAG's secret (AuthError if not; an unknown name
+    is then also AuthError, so an anonymous caller learns nothing of which names exist)."""
+    try:
+        _check_name("webhook name", name)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
     if event_id is not None and not 0 < len(event_id) <= MAX_EVENT_ID:
-        raise ValueError(f"X-Legato-Event-Id must be 1-{MAX_EVENT_ID} characters")
+        raise InvalidInput(f"X-Legato-Event-Id must be 1-{MAX_EVENT_ID} characters")
     dags = _listeners(settings, Webhook, name)
     if not authenticated:
-        if not signature:
-            raise AuthError("send an operator token or an X-Legato-Signature")
-        dags = _signed_targets(settings, dags, body, signature)
-        if not dags:
-            raise AuthError(f"X-Legato-Signature does not match the secret of webhook {name!r}")
+        dags = _verified(settings, name, dags, body, signature, event_id, timestamp)
     if not dags:
         raise NotFound(f"no DAG listens on webhook {name!r}")
     payload = parse_body(body)

@@ -75,7 +75,8 @@ def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | No
         raise NotFound(f"task {task_id!r} in run {run_id!r} has tries 1..{latest}, not {number}")
     path = log_path(settings.logs_dir, run.dag_id, run_id, task_id, map_index, number).resolve()
     if not path.is_relative_to(settings.logs_dir.resolve()):
-        raise NotFound(f"no log for try {number} of {task_id!r} in run {run_id!r}")
+        raise NotFound(f"no log for try {number} of {task_id!r} in run {run_id!r}: its path "
+                       f"would fall outside the logs folder")
     if not path.is_file():                  # the message never shows a server path
         raise NotFound(f"no log file for try {number} of {task_id!r} in run {run_id!r} "
                        f"(it was not written, or was removed)")
