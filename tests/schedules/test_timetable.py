@@ -12,9 +12,12 @@ import pytest
 from legato.schedules.timetable import (
     DueRun,
     ScheduleError,
+    data_interval,
     due_runs,
+    infer_manual_data_interval,
     intervals_between,
     next_due_at,
+    next_fire,
     validate_schedule,
 )
 
@@ -152,14 +155,15 @@ def test_cron_in_a_timezone_without_dst_change():
                 u(2024, 4, 2, 0),  # 02:00 CEST
             ],
         ),
-        # fall back on 2024-10-27: 02:00 local happens twice; fires once, at the first (CEST)
+        # fall back on 2024-10-27: 02:00 local happens twice; fires once, at the second (CET),
+        # as Airflow does (fold=1)
         (
             u(2024, 10, 25),
             u(2024, 10, 29, 12),
             [
                 u(2024, 10, 25, 0),  # 02:00 CEST
                 u(2024, 10, 26, 0),  # 02:00 CEST
-                u(2024, 10, 27, 0),  # 02:00 CEST (first of the two 02:00s)
+                u(2024, 10, 27, 1),  # 02:00 CET (second of the two 02:00s: fold=1)
                 u(2024, 10, 28, 1),  # 02:00 CET
                 u(2024, 10, 29, 1),  # 02:00 CET
             ],
@@ -347,7 +351,7 @@ def test_due_runs_dst_in_local_timezone():
         now=u(2024, 10, 29, 12),
         tz=AMS,
     )
-    assert starts(runs) == [u(2024, 10, 25, 0), u(2024, 10, 26, 0), u(2024, 10, 27, 0), u(2024, 10, 28, 1)]
+    assert starts(runs) == [u(2024, 10, 25, 0), u(2024, 10, 26, 0), u(2024, 10, 27, 1), u(2024, 10, 28, 1)]
     latest = due_runs(
         "0 2 * * *",
         start_date=u(2024, 10, 25),
@@ -501,3 +505,53 @@ def test_dag_timezone_comes_from_a_zoneinfo_start_date():
     assert dag_timezone(datetime(2024, 1, 1, tzinfo=ZoneInfo("Asia/Tokyo"))) == "Asia/Tokyo"
     assert dag_timezone(datetime(2024, 1, 1, tzinfo=UTC)) == "UTC"
     assert dag_timezone(None) == "UTC"
+
+
+# -- Airflow's rules (issue 14) -------------------------------------------------------------
+
+
+def test_quarterly_preset_fires_on_the_first_of_every_third_month():
+    validate_schedule("@quarterly")
+    runs = intervals_between("@quarterly", u(2024, 1, 1), u(2025, 1, 1))
+    assert starts(runs) == [u(2024, 1, 1), u(2024, 4, 1), u(2024, 7, 1), u(2024, 10, 1)]
+
+
+def test_fall_back_repeated_hour_fires_at_the_second_occurrence():
+    # 02:30 happens twice in Amsterdam on 2024-10-27: Airflow (fold=1) fires at 01:30 UTC (CET)
+    assert next_fire("30 2 * * *", u(2024, 10, 26, 12), AMS) == u(2024, 10, 27, 1, 30)
+
+
+@pytest.mark.parametrize(("schedule", "run_after", "expected"), [
+    ("@daily", u(2024, 1, 3), (u(2024, 1, 2), u(2024, 1, 3))),          # on a boundary
+    ("@daily", u(2024, 1, 25, 1), (u(2024, 1, 24), u(2024, 1, 25))),    # 1am on the 25th
+    ("0 */6 * * *", u(2024, 1, 3, 7), (u(2024, 1, 3), u(2024, 1, 3, 6))),
+    (timedelta(hours=4), u(2024, 1, 3, 5), (u(2024, 1, 3, 1), u(2024, 1, 3, 5))),
+    (None, u(2024, 1, 3, 5), (u(2024, 1, 3, 5), u(2024, 1, 3, 5))),
+    ("@once", u(2024, 1, 3, 5), (u(2024, 1, 3, 5), u(2024, 1, 3, 5))),
+])
+def test_infer_manual_data_interval_as_airflow(schedule, run_after, expected):
+    assert infer_manual_data_interval(schedule, run_after) == expected
+
+
+def test_data_interval_infers_only_for_schedules_that_ask_for_it():
+    class AirflowCron(str):
+        infer_manual_interval = True
+
+    assert data_interval("@daily", u(2024, 1, 3)) == (u(2024, 1, 3), u(2024, 1, 4))
+    assert data_interval(AirflowCron("@daily"), u(2024, 1, 3)) == (u(2024, 1, 2), u(2024, 1, 3))
+
+
+@pytest.mark.parametrize(("start", "last", "now", "expected"), [
+    # start_date off the 8h epoch grid: the latest interval is on the grid, as in Airflow
+    (u(2024, 1, 1, 5), None, u(2024, 1, 3, 9), [u(2024, 1, 3, 0)]),
+    # never before start_date: the first interval starts there and is not complete yet
+    (u(2024, 1, 3, 5), None, u(2024, 1, 3, 9), []),
+    (u(2024, 1, 3, 5), None, u(2024, 1, 3, 13, 1), [u(2024, 1, 3, 5)]),
+    # after a run, the next interval starts where the last ended
+    (u(2024, 1, 1, 5), u(2024, 1, 2, 16), u(2024, 1, 3, 9), [u(2024, 1, 3, 0)]),
+    (u(2024, 1, 1, 5), u(2024, 1, 3, 0), u(2024, 1, 3, 9), []),
+])
+def test_timedelta_without_catchup_aligns_to_the_epoch_grid(start, last, now, expected):
+    runs = due_runs(timedelta(hours=8), start_date=start, end_date=None, catchup=False,
+                    last_logical_date=last, now=now)
+    assert starts(runs) == expected

@@ -8,9 +8,15 @@ Daylight-saving rules (local wall-clock fire times that do not map to exactly on
 
 * a nonexistent local time (inside a spring-forward gap) fires once, at the end of the gap;
   several fire times inside one gap collapse into that single instant;
-* an ambiguous local time (inside a fall-back fold) fires once, at its first occurrence,
-  unless the expression fires every hour: then it fires at both occurrences, so an hourly
-  schedule has 25 intervals on a fall-back day (and 23 on a spring-forward day).
+* an ambiguous local time (inside a fall-back fold) fires once, at its second occurrence
+  (Airflow's `fold=1`: pendulum's post-transition rule), unless the expression fires every
+  hour: then it fires at both occurrences, so an hourly schedule has 25 intervals on a
+  fall-back day (and 23 on a spring-forward day).
+
+Where Airflow and croniter disagree, Airflow is followed: "@quarterly" is a preset; a
+`timedelta` schedule with catchup=False starts its latest interval on the epoch grid of the
+delta (as Airflow's DeltaDataIntervalTimetable), not on start_date's; `infer_manual_data_interval`
+gives a manual run of an Airflow DAG the last complete interval ending at its logical date.
 
 Nothing here reads a clock: `now` is always an argument.
 """
@@ -29,6 +35,7 @@ __all__ = [
     "ScheduleError",
     "dag_timezone",
     "data_interval",
+    "infer_manual_data_interval",
     "next_fire",
     "due_runs",
     "intervals_between",
@@ -44,6 +51,7 @@ PRESETS = {
     "@midnight": "0 0 * * *",
     "@weekly": "0 0 * * 0",
     "@monthly": "0 0 1 * *",
+    "@quarterly": "0 0 1 */3 *",
     "@yearly": "0 0 1 1 *",
     "@annually": "0 0 1 1 *",
 }
@@ -228,7 +236,7 @@ class _CronFires(_Fires):
             return [first]
         if self._local(first) != wall:  # in a gap: fire when the gap ends
             return [self._gap_end(second, first)]
-        return [first, second] if self.every_hour else [first]  # in a fold
+        return [first, second] if self.every_hour else [second]  # in a fold: fold=1
 
     def _gap_end(self, lo: datetime, hi: datetime) -> datetime:
         """The transition instant in (lo, hi]: the first instant with hi's UTC offset."""
@@ -291,9 +299,31 @@ def next_fire(schedule: Any, after: datetime, tz: str = "UTC") -> datetime | Non
 def data_interval(schedule: Any, logical_date: datetime, tz: str = "UTC") -> tuple[datetime, datetime]:
     """The span a run at `logical_date` covers: up to the schedule's next fire time (so the
     `@daily` run of 2023-01-01 covers that day, 23 or 25 hours on a DST day); an
-    unscheduled or "@once" run covers the instant of its logical date."""
+    unscheduled or "@once" run covers the instant of its logical date. A schedule marked
+    `infer_manual_interval` (an Airflow DAG's) follows `infer_manual_data_interval`."""
+    if getattr(schedule, "infer_manual_interval", False):
+        return infer_manual_data_interval(schedule, logical_date, tz)
     end = next_fire(schedule, logical_date, tz)
     return logical_date, end if end is not None else logical_date
+
+
+def infer_manual_data_interval(schedule: Any, run_after: datetime,
+                               tz: str = "UTC") -> tuple[datetime, datetime]:
+    """Airflow's interval for a manual run at `run_after`: the last complete interval ending
+    at or before it (a cron ending on a fire time: [previous fire, run_after]; a timedelta:
+    [run_after - delta, run_after]); unscheduled: the instant itself."""
+    run_after = _utc(run_after)
+    if isinstance(schedule, timedelta):
+        validate_schedule(schedule)
+        return run_after - schedule, run_after
+    fires = _fires(schedule, tz, run_after)
+    if fires is None:
+        return run_after, run_after
+    end = fires.at_or_before(run_after)
+    start = None if end is None else fires.before(end)
+    if end is None or start is None:
+        return run_after, run_after
+    return start, end
 
 
 def intervals_between(schedule: Any, start: datetime, end: datetime, tz: str = "UTC") -> list[DueRun]:
@@ -355,6 +385,8 @@ def due_runs(
     if first is None:
         return []
     if not catchup:
+        if isinstance(schedule, timedelta):
+            return _latest_delta(schedule, start_date, end_date, last, now)
         return _latest(fires, first, end_date, now)
     runs: list[DueRun] = []
     it = fires.iter_from(first)
@@ -377,6 +409,25 @@ def _latest(fires: _Fires, first: datetime, end_date: datetime | None, now: date
     if a is None or b is None or a < first or b > now:
         return []
     return [_run(a, b)]
+
+
+def _latest_delta(delta: timedelta, start_date: datetime, end_date: datetime | None,
+                  last: datetime | None, now: datetime) -> list[DueRun]:
+    """catchup=False for a timedelta: Airflow's interval on the epoch grid of the delta that
+    ended last before `now` (never before start_date, never re-running `last`)."""
+    a = max(_epoch_floor(now, delta) - delta, start_date)
+    if last is not None:
+        a = max(a, last + delta)
+    b = a + delta
+    if b > now or (end_date is not None and a > end_date):
+        return []
+    return [_run(a, b)]
+
+
+def _epoch_floor(t: datetime, delta: timedelta) -> datetime:
+    step = delta.total_seconds()
+    ts = t.timestamp()
+    return datetime.fromtimestamp(ts - ts % step, UTC)
 
 
 def next_due_at(

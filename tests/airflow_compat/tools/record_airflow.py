@@ -55,6 +55,11 @@ def run_one(path: Path, dag_id: str, home: Path, date: str) -> dict:
 
 
 def main() -> int:
+    sys.path.insert(0, str(Path(__file__).parent))
+    import http_stub
+
+    server, url = http_stub.start()
+    os.environ["AIRFLOW_CONN_HTTP_DEFAULT"] = url
     folder, out = Path(sys.argv[1]), Path(sys.argv[2])
     files = [Path(f) for f in sys.argv[3:]] or sorted(folder.glob("*.py"))
     expected = json.loads(out.read_text()) if out.exists() else {}
@@ -66,6 +71,7 @@ def main() -> int:
                 expected[dag_id] = result
                 print(dag_id, result.get("state"), result.get("error", "")[-300:], flush=True)
     out.write_text(json.dumps(dict(sorted(expected.items())), indent=1, sort_keys=True) + "\n")
+    server.shutdown()
     return 0
 
 

@@ -83,9 +83,12 @@ def _apply_defaults(init: Callable[..., None]) -> Callable[..., None]:
             group = kwargs.get("task_group") or current_group(dag)
             defaults = merged_default_args(dag, group, kwargs.get("default_args"))
             names = accepted_args(type(self))
+            filled = set()
             for key, value in defaults.items():
                 if key in names and key not in kwargs and key not in ("dag", "task_group"):
                     kwargs[key] = value
+                    filled.add(key)
+            self.__dict__["_from_default_args"] = filled
             kwargs["default_args"] = defaults
         self.__dict__["_init_depth"] = self.__dict__.get("_init_depth", 0) + 1
         try:
@@ -219,7 +222,7 @@ class BaseOperator(Task):
                 if op.task_id != self.task_id:
                     self.set_upstream(op)
         for key, value in self.airflow_kwargs.items():
-            if value:
+            if value and key not in self.__dict__.get("_from_default_args", ()):
                 from .registry import note
 
                 note(self.dag.dag_id, f"{key}={value!r} has no effect on Legato (task "

@@ -13,6 +13,7 @@ import functools
 import inspect
 import sys
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +39,33 @@ def _user_file() -> str:
     return frame.f_code.co_filename if frame is not None else "<unknown>"
 
 
+class AirflowCron(str):
+    """A cron string or preset of an Airflow DAG: manual runs infer their data interval as
+    Airflow does (schedules.timetable.infer_manual_data_interval)."""
+
+    __slots__ = ()
+    infer_manual_interval = True
+
+
+class AirflowDelta(timedelta):
+    __slots__ = ()
+    infer_manual_interval = True
+
+
+def _marked(schedule: Any) -> Any:
+    if isinstance(schedule, str) and schedule not in ("@once",):
+        return AirflowCron(schedule)
+    if isinstance(schedule, timedelta):
+        return AirflowDelta(seconds=schedule.total_seconds())
+    return schedule
+
+
 def to_schedule(dag_id: str, schedule: Any) -> Any:
     """Airflow's schedule value as one Legato's timetables accept."""
+    return _marked(_translated(dag_id, schedule))
+
+
+def _translated(dag_id: str, schedule: Any) -> Any:
     if isinstance(schedule, Timetable):
         return schedule.legato_schedule
     assets = schedule_assets(schedule)
@@ -69,14 +95,18 @@ def _known_default_args() -> frozenset[str]:
     return _KNOWN_DEFAULT_ARGS
 
 
-def _check_default_args(dag_id: str, default_args: Mapping[str, Any]) -> None:
-    from .baseoperator import NO_EFFECT
+def check_default_args(dag: Any) -> None:
+    """Report, once, default_args keys Legato ignores: features it lacks, and keys no
+    operator of the DAG (nor any operator Legato serves) takes."""
+    from .baseoperator import NO_EFFECT, accepted_args
 
-    for key, value in default_args.items():
+    used = {name for t in dag.tasks.values() for name in accepted_args(type(t))}
+    dag_id = dag.dag_id
+    for key, value in dag.default_args.items():
         if key in NO_EFFECT and value:
             registry.note(dag_id, f"default_args {key}={value!r} has no effect on Legato "
                                   "(see docs/readme/airflow.md)")
-        elif key not in _known_default_args():
+        elif key not in used and key not in _known_default_args() and key != "start_date":
             registry.note(dag_id, f"default_args key {key!r} is not an operator argument "
                                   "(a typo?); it is ignored")
 
@@ -142,8 +172,10 @@ class DAG(LegatoDAG):
         self.render_template_as_native_obj = render_template_as_native_obj
         self.airflow_options = dict(kwargs)
         self._short_circuit_guards: set[str] = set()
-        _check_default_args(dag_id, default_args)
         registry.register(self)
+
+    def check_default_args(self) -> None:
+        check_default_args(self)
 
     # -- Airflow API ---------------------------------------------------------------------
     @property

@@ -48,8 +48,8 @@ class AirflowConfigException(AirflowException):
     pass
 
 
-class ParamValidationError(AirflowException):
-    pass
+class ParamValidationError(AirflowException, ValueError):
+    """A run's params do not satisfy their schema: the run is refused (as Airflow does)."""
 
 
 class DagNotFound(AirflowNotFoundException):

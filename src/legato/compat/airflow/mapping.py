@@ -42,6 +42,9 @@ def make_mapped(cls: type, fixed: dict[str, Any], mapped: dict[str, Any]) -> Any
     for name in mapped:
         if name != KWARGS:
             args.setdefault(name, _PLACEHOLDER)
+    if KWARGS in mapped:                 # each element supplies arguments: none is missing yet
+        for name in _required_keywords(cls):
+            args.setdefault(name, _PLACEHOLDER)
     op = cls(**args)
     op.expand_args = {k: (list(v.items()) if isinstance(v, dict) else v) for k, v in mapped.items()}
     for source in op.expand_args.values():
@@ -54,6 +57,21 @@ def make_mapped(cls: type, fixed: dict[str, Any], mapped: dict[str, Any]) -> Any
                     op.set_upstream(ref.operators)
     op.dag._spec = None
     return op
+
+
+def _required_keywords(cls: type) -> set[str]:
+    import inspect
+
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        init = klass.__dict__.get("__init__")
+        if init is None or klass is object:
+            continue
+        init = getattr(init, "__wrapped__", init)
+        for p in inspect.signature(init).parameters.values():
+            if p.kind is p.KEYWORD_ONLY and p.default is p.empty:
+                names.add(p.name)
+    return names
 
 
 def _xcom_args(value: Any) -> list[XComArg]:

@@ -48,6 +48,9 @@ def end_file(mark: int | None, module: ModuleType) -> None:
     created = stack.pop()
     bound = {id(v) for v in vars(module).values()}
     for dag in created:
+        check = getattr(dag, "check_default_args", None)
+        if check is not None:
+            check()
         if id(dag) not in bound:
             setattr(module, f"__airflow_dag_{dag.dag_id}", dag)
 

@@ -9,15 +9,17 @@ from typing import Any
 from .exceptions import AirflowException
 
 
-def _find_dag(dag_id: str) -> Any:
+def _find_dag(dag_id: str, fileloc: str) -> Any:
+    """The DAG `dag_id`: in this process or the same file first, then the DAGs folder."""
     from ...config import load_settings
     from ...engine import registry
     from ...services.operate import find_dag
     from ...services.queries import NotFound
 
-    found = registry._dags.get(dag_id)
-    if found is not None:
-        return found
+    try:
+        return registry.get_dag(dag_id, fileloc)
+    except registry.DagNotFound:
+        pass
     try:
         return find_dag(load_settings(), dag_id)
     except NotFound:
@@ -30,7 +32,7 @@ def trigger_run(op: Any, context: Any) -> str:
     from ...engine.runs_create import create_run
     from ...store.db import open_engine
 
-    dag = _find_dag(str(op.trigger_dag_id))
+    dag = _find_dag(str(op.trigger_dag_id), op.dag.fileloc)
     when = op.logical_date or datetime.now(UTC)
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
