@@ -9,6 +9,7 @@ other arguments first; `.override(task_id=...)` changes task options for one cal
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ class TaskFactory:
 
     def _make(self, args: tuple[Any, ...], kwargs: dict[str, Any],
               expand: dict[str, Any] | None = None) -> PythonTask:
+        _check_context_binding(self.fn, args, {**self.fixed, **kwargs, **(expand or {})})
         options = dict(self.options)
         task_id = options.pop("task_id", None)
         return self.cls(
@@ -50,6 +52,26 @@ class TaskFactory:
         if not mapped:
             raise TypeError("expand() needs at least one keyword argument to map over")
         return self._make((), {}, expand=mapped)
+
+
+def _check_context_binding(fn: Callable[..., Any], args: tuple[Any, ...],
+                           kwargs: dict[str, Any]) -> None:
+    """Refuse, at definition, a call that hands a value to a parameter the run context fills
+    (`ctx`, or a context key such as `ds`): `leaf(r)` for `def leaf(ctx, up)` would otherwise
+    pass r's result as ctx and fail at run time, after every retry."""
+    from .context import CONTEXT_KEYS
+    from .errors import DagDefinitionError
+
+    try:
+        bound = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+    except TypeError as exc:
+        raise DagDefinitionError(f"task {fn.__name__!r}: {exc}") from None
+    for name in bound:
+        if name == "ctx" or name in CONTEXT_KEYS:
+            raise DagDefinitionError(
+                f"task {fn.__name__!r}: an argument is bound to parameter {name!r}, which "
+                f"receives the run context; declare {name!r} after the data parameters "
+                f"(or make it keyword-only) and pass upstream results to the others")
 
 
 class _TaskDecorator:

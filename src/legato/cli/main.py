@@ -10,6 +10,7 @@ import typer
 from ..config import load_settings
 from ..services import queries
 from . import (
+    airflow_cmds,
     datasets_cmds,
     dlq_cmds,
     events_cmds,
@@ -175,6 +176,7 @@ def dags_show(
 operate_cmds.register(app, dags_app)
 server_cmds.register(app)
 up_cmd.register(app)
+airflow_cmds.register(app, dags_app)
 
 
 def main() -> None:
