@@ -65,11 +65,14 @@ def test_operator_triggers_and_watches_the_run_turn_green(browser: Browser, up: 
     page = login(browser, up, "operator")
     row = page.locator('tr[data-dag="ui_demo"]')
     expect(row).to_be_visible()
-    row.locator("button.trigger").click()
+    row.get_by_role("link", name="Trigger ui_demo").click()
+    expect(page).to_have_url(f"{up.base}/ui/dags/ui_demo/trigger")
+    page.once("dialog", lambda dialog: dialog.accept())             # "Trigger a run of ui_demo?"
+    page.get_by_role("button", name="Trigger run").click()
     expect(page).to_have_url(f"{up.base}/ui/dags/ui_demo/grid")
 
-    shout = page.locator('a.cell[data-task="shout"]')
-    after = page.locator('a.cell[data-task="after"]')
+    shout = page.locator('tr[data-task="shout"] a.cell')
+    after = page.locator('tr[data-task="after"] a.cell')
     expect(shout).to_have_count(1)
     assert "s-success" not in (shout.get_attribute("class") or "")   # the gate holds the run
     page.evaluate("window.__sameDocument = true")
@@ -80,6 +83,8 @@ def test_operator_triggers_and_watches_the_run_turn_green(browser: Browser, up: 
     assert page.evaluate("window.__sameDocument === true"), "the page reloaded"
 
     shout.click()
+    expect(page).to_have_url(re.compile(r"/ui/runs/[^/]+/tasks/shout$"))
+    page.get_by_role("link", name="Log of try 1").first.click()
     expect(page).to_have_url(re.compile(r"/ui/runs/[^/]+/tasks/shout/logs$"))
     expect(page.locator("#log")).to_contain_text("browser test says hi")
     expect(page.locator("#tries a.active")).to_have_text("1")
@@ -96,7 +101,7 @@ def test_operator_triggers_and_watches_the_run_turn_green(browser: Browser, up: 
 def test_viewer_cannot_see_or_use_the_buttons(browser: Browser, up: Up) -> None:
     page = login(browser, up, "viewer")
     expect(page.locator('tr[data-dag="ui_demo"]')).to_be_visible()
-    expect(page.locator("button.trigger")).to_have_count(0)
+    expect(page.locator(".trigger")).to_have_count(0)
     expect(page.locator("button.pause-toggle")).to_have_count(0)
     status = page.evaluate("""async () => {
         const csrf = document.querySelector('input[name=csrf]').value;

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import httpx
 import pytest
@@ -17,14 +18,13 @@ import sqlalchemy as sa
 
 pytest.importorskip("fastapi")
 
-from server_harness import Live  # noqa: E402
-
 from legato.authoring.loader import load_folder  # noqa: E402
 from legato.config import load_settings  # noqa: E402
-from legato.services import queries, ui_views  # noqa: E402
+from legato.services import queries, ui_graph, ui_logs, ui_views  # noqa: E402
 from legato.services.queries import NotFound  # noqa: E402
 from legato.store.db import open_engine  # noqa: E402
 from legato.store.schema import dag_runs, task_instances  # noqa: E402
+from server_harness import Live  # noqa: E402
 
 
 @contextmanager
@@ -89,7 +89,7 @@ def test_operator_triggers_and_pauses_with_csrf_and_same_origin(live: Live) -> N
         assert r.status_code == 303 and r.headers["location"] == "/ui/dags/api_demo/grid"
         grid = c.get("/ui/api/dags/api_demo/grid").json()
         assert len(grid["runs"]) == 1 and grid["tasks"] == ["say"]
-        run_id = grid["runs"][0]["run_id"]
+        (run_id,) = grid["runs"]
         assert grid["cells"][run_id] == {"say": "scheduled"}
         r = c.post("/ui/dags/api_demo/pause", data={"csrf": token, "next": "/ui/dags/api_demo/grid"})
         assert r.status_code == 303 and r.headers["location"] == "/ui/dags/api_demo/grid"
@@ -107,7 +107,9 @@ def test_pages_render_a_finished_run_and_its_log(live: Live) -> None:
     with browser(live, "viewer") as c:
         grid = c.get("/ui/dags/api_demo/grid")
         assert grid.status_code == 200
-        assert f'data-run="{run_id}" data-task="say"' in grid.text and "s-success" in grid.text
+        assert f'data-col-run="{run_id}"' in grid.text and '<tr data-task="say">' in grid.text
+        assert f'href="/ui/runs/{quote(run_id, safe="")}/tasks/say" aria-label="say, ' in grid.text
+        assert "s-success" in grid.text
         graph = c.get("/ui/dags/api_demo/graph")
         assert graph.status_code == 200 and "<svg" in graph.text and 'data-task="say"' in graph.text
         run = c.get(f"/ui/runs/{run_id}")
@@ -121,7 +123,7 @@ def test_pages_render_a_finished_run_and_its_log(live: Live) -> None:
         assert c.get("/ui/api/runs/nope").status_code == 404
         assert c.get("/ui/api/runs/nope").json()["detail"]
         state = c.get(f"/ui/api/runs/{run_id}").json()
-        assert state["runs"][0]["state"] == "success" and state["cells"][run_id] == {"say": "success"}
+        assert state["runs"] == {run_id: "success"} and state["cells"][run_id] == {"say": "success"}
 
 
 def test_ui_json_and_docs_without_a_session(live: Live) -> None:
@@ -150,8 +152,10 @@ def test_log_reads_never_leave_the_logs_folder(live: Live) -> None:
             created_at=now))
         conn.execute(sa.insert(task_instances).values(run_id=run_id, task_id=task_id, map_index=-1,
                                                       state="success", try_number=1))
-    with pytest.raises(NotFound, match="outside the logs folder"):
+    with pytest.raises(NotFound):
         queries.read_log(settings, run_id, task_id)
+    with pytest.raises(NotFound, match="outside the logs folder"):
+        ui_logs.find_log(settings, run_id, task_id)
     with live.client("viewer") as api:
         r = api.get(f"/runs/{run_id.replace('/', '%2F')}/tasks/{task_id}/logs")
         assert r.status_code == 404 and "TOP SECRET" not in r.text
@@ -214,20 +218,24 @@ def test_grid_costs_two_queries_for_runs_and_instances(live: Live) -> None:
 def test_layered_layout_puts_each_task_after_its_upstream() -> None:
     upstream = {"a": (), "b": ("a",), "c": ("a",), "d": ("b", "c"), "e": ("a", "d"), "lone": ()}
     order = ["a", "b", "c", "d", "e", "lone"]
-    places = ui_views.layered_layout(order, upstream)
+    layers = ui_graph.layers_of(order, upstream)
     for task, ups in upstream.items():
         for u in ups:
-            assert places[u][0] < places[task][0], (u, task)
-    assert places["a"][0] == places["lone"][0] == 0 and places["e"][0] == 3
-    assert len(set(places.values())) == len(order)                 # no two tasks on one spot
-    cyclic = ui_views.layered_layout(["x", "y"], {"x": ("y",), "y": ("x",)})
+            assert layers[u] < layers[task], (u, task)
+    assert layers["a"] == layers["lone"] == 0 and layers["e"] == 3
+    boxes = ui_graph.layout(order, upstream).boxes
+    assert len(set(boxes.values())) == len(order)                  # no two tasks on one spot
+    cyclic = ui_graph.layers_of(["x", "y"], {"x": ("y",), "y": ("x",)})
     assert set(cyclic) == {"x", "y"}
 
 
 def test_fold_states_shows_the_worst_of_a_mapped_task() -> None:
     assert ui_views.fold_states(["success", "failed", "running"]) == "failed"
     assert ui_views.fold_states(["success", "running"]) == "running"
-    assert ui_views.fold_states(["skipped", "success"]) == "success"
+    assert ui_views.fold_states(["success", "skipped", "success"]) == "skipped"     # never hidden
+    assert ui_views.fold_mix(["success", "skipped", "success"]) == ("skipped", "success")
+    assert ui_views.fold_mix(["success", "success"]) == ("success", None)
+    assert ui_views.fold_states(["removed", "success"]) == "removed"
     assert ui_views.fold_states([]) == "none"
 
 

@@ -34,15 +34,27 @@ DEFAULT_LAST_RUNS = 10
 DEFAULT_GRID_RUNS = 25
 MAX_GRID_RUNS = 1000
 SCHEDULED_TYPES = ("scheduled",)
-# how the states of a mapped task's instances fold into one cell: the first present wins
+RUN_TYPES = ("scheduled", "manual", "backfill", "event", "dataset")
+RUN_STATES = ("queued", "running", "success", "failed", "cancelled")
+# how the states of a mapped task's instances fold into one cell: the first present wins, so a
+# failed, skipped or removed instance is never hidden behind its successful siblings
 _FOLD = ("failed", "upstream_failed", "up_for_retry", "running", "deferred", "queued", "scheduled",
-         "success", "skipped")
+         "cancelled", "skipped", "removed", "success")
 
 
 def fold_states(states: Sequence[str]) -> str:
     """One state for a cell that stands for several instances (a mapped task)."""
     present = set(states)
     return next((s for s in _FOLD if s in present), states[0] if states else "none")
+
+
+def fold_mix(states: Sequence[str]) -> tuple[str, str | None]:
+    """(the folded state, the next state present, if the instances differ): the cell shows
+    the second one in a corner, so 9 successes and a skip read as both."""
+    present = [s for s in _FOLD if s in set(states)]
+    if not present:
+        return (states[0] if states else "none"), None
+    return present[0], present[1] if len(present) > 1 else None
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,47 @@ def dag_list(settings: Settings, now: datetime | None = None,
     return DagListView(summaries, errors)
 
 
+DAG_SORTS = ("dag_id", "next_run", "last_run", "schedule", "tasks")
+
+
+def digest(keys: Any) -> str:
+    """A short digest of the ids a page shows (live pages redraw when it changes)."""
+    import hashlib
+
+    return hashlib.sha1("\n".join(map(str, keys)).encode()).hexdigest()[:12]
+
+
+def search_dags(dags: Sequence[DagSummary], q: str | None = None, sort: str = "dag_id",
+                desc: bool = False, paused: bool | None = None) -> list[DagSummary]:
+    """The DAGs whose id, tag or schedule contains every word of `q` (any case), sorted by
+    `sort` (DAG_SORTS; missing values last). Pure."""
+    if sort not in DAG_SORTS:
+        raise ValueError(f"sort must be one of {', '.join(DAG_SORTS)}, not {sort!r}")
+    words = (q or "").lower().split()
+
+    def matches(d: DagSummary) -> bool:
+        text = " ".join([d.dag_id, *d.tags, d.schedule or ""]).lower()
+        return all(w in text for w in words) and (paused is None or d.is_paused == paused)
+
+    def key(d: DagSummary) -> Any:
+        value = {"dag_id": d.dag_id, "next_run": d.next_run, "schedule": d.schedule,
+                 "tasks": d.tasks, "last_run": d.last_runs[-1].logical_date if d.last_runs else None}[sort]
+        return value
+    found = [d for d in dags if matches(d)]
+    present = sorted((d for d in found if key(d) is not None), key=key, reverse=desc)
+    return present + [d for d in found if key(d) is None]
+
+
+def relative_file(settings: Settings, path: str) -> str:
+    """A DAG file as the UI shows it: relative to the DAGs folder (never the server's layout)."""
+    from pathlib import Path
+
+    try:
+        return str(Path(path).resolve().relative_to(settings.dags_folder.resolve()))
+    except (ValueError, OSError):
+        return Path(path).name
+
+
 # -- the grid -----------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -133,23 +186,46 @@ class DagShape:
     order: tuple[str, ...]
     upstream: Mapping[str, tuple[str, ...]]
     is_paused: bool
+    mapped: frozenset[str] = frozenset()
 
 
-def dag_shape(settings: Settings, dag_id: str) -> DagShape:
-    """From the stored spec (one query), or the DAG file when the DAG was never stored."""
+def stored_spec(settings: Settings, dag_id: str) -> tuple[dict[str, Any], bool]:
+    """(the DAG's spec as stored, is_paused): one query, or the DAG file when never stored."""
     with open_engine(settings.database_url).connect() as conn:
         row = conn.execute(sa.select(dags.c.spec_json, dags.c.is_paused)
                            .where(dags.c.dag_id == dag_id)).first()
     if row is not None:
-        spec, paused = json.loads(row.spec_json), bool(row.is_paused)
-    else:
-        from .operate import find_dag
+        return json.loads(row.spec_json), bool(row.is_paused)
+    from .operate import find_dag
 
-        spec, paused = json.loads(find_dag(settings, dag_id).spec_json()), False
+    return json.loads(find_dag(settings, dag_id).spec_json()), False
+
+
+def dag_shape(settings: Settings, dag_id: str) -> DagShape:
+    spec, paused = stored_spec(settings, dag_id)
     tasks = spec.get("tasks", {})
     order = tuple(spec.get("order") or tasks)
     upstream = {t: tuple(tasks.get(t, {}).get("upstream", ())) for t in order}
-    return DagShape(dag_id, order, upstream, paused)
+    mapped = frozenset(t for t in order if tasks.get(t, {}).get("map_sources"))
+    return DagShape(dag_id, order, upstream, paused, mapped)
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One task of one run in the grid (a mapped task: all its instances folded)."""
+
+    state: str
+    mix: str | None = None                 # a second state among the instances
+    instances: int = 1
+    tries: int = 0
+    duration_s: float | None = None        # the longest instance's, from start to end
+
+    @property
+    def code(self) -> str:
+        return self.state if self.mix is None else f"{self.state}|{self.mix}"
+
+
+NO_CELL = Cell("none", instances=0)
 
 
 @dataclass
@@ -159,124 +235,100 @@ class GridView:
     limit: int
     tasks: list[str]
     runs: list[RunCell]                                    # oldest first
-    cells: dict[str, dict[str, str]] = field(default_factory=dict)   # run_id -> task_id -> state
+    cells: dict[str, dict[str, Cell]] = field(default_factory=dict)   # run_id -> task_id -> cell
+    mapped: frozenset[str] = frozenset()
+    state_filter: str | None = None
+    type_filter: str | None = None
+
+    def cell(self, run_id: str, task_id: str) -> Cell:
+        return self.cells.get(run_id, {}).get(task_id, NO_CELL)
 
     def state(self, run_id: str, task_id: str) -> str:
-        return self.cells.get(run_id, {}).get(task_id, "none")
+        return self.cell(run_id, task_id).state
+
+    @property
+    def run_set(self) -> str:
+        """A short digest of the runs shown: the page is redrawn when it changes."""
+        return digest(r.run_id for r in self.runs)
 
 
-def grid(settings: Settings, dag_id: str, limit: int = DEFAULT_GRID_RUNS) -> GridView:
+def _check_filter(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    if not value:
+        return None
+    if value not in allowed:
+        raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+    return value
+
+
+def _grid_runs(conn: sa.Connection, dag_id: str, limit: int, state: str | None,
+               run_type: str | None) -> list[RunCell]:
+    q = (sa.select(dag_runs.c.run_id, dag_runs.c.state, dag_runs.c.logical_date, dag_runs.c.run_type)
+         .where(dag_runs.c.dag_id == dag_id)
+         .order_by(dag_runs.c.logical_date.desc(), dag_runs.c.created_at.desc()).limit(limit))
+    if state:
+        q = q.where(dag_runs.c.state == state)
+    if run_type:
+        q = q.where(dag_runs.c.run_type == run_type)
+    return list(reversed([_cell(r) for r in conn.execute(q)]))
+
+
+def _fold_cell(rows: list[Any]) -> Cell:
+    state, mix = fold_mix([r.state for r in rows])
+    spans = [(r.end_date - r.start_date).total_seconds() for r in rows if r.start_date and r.end_date]
+    return Cell(state, mix, len(rows), max(r.try_number for r in rows), max(spans, default=None))
+
+
+def grid(settings: Settings, dag_id: str, limit: int = DEFAULT_GRID_RUNS, *,
+         state: str | None = None, run_type: str | None = None) -> GridView:
     """The last `limit` runs of `dag_id` x its tasks: two queries (runs, then their instances)."""
     if not 1 <= limit <= MAX_GRID_RUNS:
         raise ValueError(f"runs must be between 1 and {MAX_GRID_RUNS}, not {limit}")
+    state = _check_filter(state, RUN_STATES, "state")
+    run_type = _check_filter(run_type, RUN_TYPES, "run type")
     shape = dag_shape(settings, dag_id)
+    ti = task_instances.c
     with open_engine(settings.database_url).connect() as conn:
-        runs = list(_last_runs(conn, dag_id, limit))
-        q = (sa.select(task_instances.c.run_id, task_instances.c.task_id, task_instances.c.state)
-             .where(task_instances.c.run_id.in_([r.run_id for r in runs])))
+        runs = _grid_runs(conn, dag_id, limit, state, run_type)
+        q = (sa.select(ti.run_id, ti.task_id, ti.map_index, ti.state, ti.try_number, ti.start_date,
+                       ti.end_date).where(ti.run_id.in_([r.run_id for r in runs])))
         rows = conn.execute(q).all() if runs else []
-    folded: dict[tuple[str, str], list[str]] = defaultdict(list)
+    folded: dict[tuple[str, str], list[Any]] = defaultdict(list)
     for r in rows:
-        folded[(r.run_id, r.task_id)].append(r.state)
+        folded[(r.run_id, r.task_id)].append(r)
     tasks = list(shape.order)
     known = set(tasks)
     tasks += sorted({t for _, t in folded if t not in known})   # tasks of older DAG versions
-    view = GridView(dag_id, shape.is_paused, limit, tasks, runs)
-    for (run_id, task_id), states in folded.items():
-        view.cells.setdefault(run_id, {})[task_id] = fold_states(states)
+    view = GridView(dag_id, shape.is_paused, limit, tasks, runs, mapped=shape.mapped,
+                    state_filter=state, type_filter=run_type)
+    for (run_id, task_id), instances in folded.items():
+        view.cells.setdefault(run_id, {})[task_id] = _fold_cell(instances)
     return view
 
 
 def grid_json(view: GridView) -> dict[str, Any]:
-    return {"dag_id": view.dag_id, "is_paused": view.is_paused, "tasks": view.tasks,
-            "runs": [r.to_json() for r in view.runs], "cells": view.cells}
+    """The live payload of a grid: run states, and each run's cells as `state` or `state|mix`."""
+    return {"dag_id": view.dag_id, "is_paused": view.is_paused, "tasks": view.tasks, "set": view.run_set,
+            "runs": {r.run_id: r.state for r in view.runs},
+            "cells": {run_id: {t: c.code for t, c in cells.items()} for run_id, cells in view.cells.items()}}
 
 
-# -- the graph ----------------------------------------------------------------------------
-
-NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 160, 32, 60, 16, 10
-
-
-def layered_layout(order: Sequence[str], upstream: Mapping[str, Sequence[str]]) -> dict[str, tuple[int, int]]:
-    """(layer, row) of each task: layer = longest path from a root, rows in `order`. Pure.
-
-    Tasks are visited in topological order (Kahn); upstream ids that are not in `order` are
-    ignored, and a task on a cycle (never valid, but stored specs are data) goes last."""
-    ups = {t: [u for u in upstream.get(t, ()) if u in upstream] for t in order}
-    waiting = {t: len(us) for t, us in ups.items()}
-    downs: dict[str, list[str]] = defaultdict(list)
-    for t, us in ups.items():
-        for u in us:
-            downs[u].append(t)
-    ready = [t for t in order if waiting[t] == 0]
-    layer: dict[str, int] = {}
-    while ready:
-        task = ready.pop(0)
-        layer[task] = 1 + max((layer[u] for u in ups[task] if u in layer), default=-1)
-        for d in downs[task]:
-            waiting[d] -= 1
-            if waiting[d] == 0:
-                ready.append(d)
-    last = max(layer.values(), default=-1)
-    rows: dict[int, int] = defaultdict(int)
-    placed = {}
-    for task in order:
-        col = layer.get(task, last + 1)
-        placed[task] = (col, rows[col])
-        rows[col] += 1
-    return placed
-
-
-@dataclass(frozen=True)
-class GraphNode:
-    task_id: str
-    x: int
-    y: int
-    state: str
-
-
-@dataclass(frozen=True)
-class GraphView:
-    dag_id: str
-    run_id: str | None
-    nodes: list[GraphNode]
-    edges: list[tuple[int, int, int, int]]             # x1, y1, x2, y2 (right edge -> left edge)
-    width: int
-    height: int
-    node_w: int = NODE_W
-    node_h: int = NODE_H
-
-
-def graph(settings: Settings, dag_id: str, run_id: str | None = None) -> GraphView:
-    """The DAG laid out in layers, coloured by the states of `run_id` (default: the latest run)."""
-    shape = dag_shape(settings, dag_id)
-    with open_engine(settings.database_url).connect() as conn:
-        if run_id is None:
-            latest = _last_runs(conn, dag_id, 1)
-            run_id = latest[0].run_id if latest else None
-        elif (found := run_store.get_run(conn, run_id)) is None or found.dag_id != dag_id:
-            raise NotFound(f"DAG {dag_id!r} has no run {run_id!r}")
-        rows = try_store.instances_of_run(conn, run_id) if run_id else []
-    states: dict[str, list[str]] = defaultdict(list)
-    for r in rows:
-        states[r.task_id].append(r.state)
-    places = layered_layout(shape.order, shape.upstream)
-    xy = {t: (MARGIN + c * (NODE_W + GAP_X), MARGIN + r * (NODE_H + GAP_Y)) for t, (c, r) in places.items()}
-    nodes = [GraphNode(t, x, y, fold_states(states[t]) if states[t] else "none") for t, (x, y) in xy.items()]
-    edges = [(xy[u][0] + NODE_W, xy[u][1] + NODE_H // 2, xy[t][0], xy[t][1] + NODE_H // 2)
-             for t in shape.order for u in shape.upstream[t] if u in xy]
-    width = max((x for x, _ in xy.values()), default=0) + NODE_W + MARGIN
-    height = max((y for _, y in xy.values()), default=0) + NODE_H + MARGIN
-    return GraphView(dag_id, run_id, nodes, edges, width, height)
-
-
-# -- a run and a task's log ---------------------------------------------------------------
+# -- a run ------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class RunView:
     run: run_store.RunRow
     instances: list[try_store.InstanceRow]
     order: tuple[str, ...]
+
+    @property
+    def version(self) -> str:
+        """Changes with anything the run page shows (a state, a try, a start or an end)."""
+        import hashlib
+
+        text = repr((self.run.state, self.run.start_date, self.run.end_date,
+                     [(i.task_id, i.map_index, i.state, i.try_number, i.start_date, i.end_date, i.error)
+                      for i in self.instances]))
+        return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
 def run_view(settings: Settings, run_id: str) -> RunView:
@@ -296,47 +348,18 @@ def run_view(settings: Settings, run_id: str) -> RunView:
     return RunView(run, rows, order)
 
 
-@dataclass(frozen=True)
-class LogView:
-    run: run_store.RunRow
-    task_id: str
-    map_index: int
-    try_number: int
-    tries: tuple[int, ...]
-    map_indexes: tuple[int, ...]                     # of a mapped task; () otherwise
-    text: str
-
-
-def log_view(settings: Settings, run_id: str, task_id: str, try_number: int | None = None,
-             map_index: int = -1) -> LogView:
-    """The text of one try (the latest by default) and the numbers of all its tries; a mapped
-    task asked for without a map index shows its first instance."""
-    run_id = queries.resolve_run_id(settings, run_id)
-    with open_engine(settings.database_url).connect() as conn:
-        rows = conn.execute(sa.select(task_instances.c.map_index, task_instances.c.try_number).where(
-            task_instances.c.run_id == run_id, task_instances.c.task_id == task_id)).all()
-        run = run_store.get_run(conn, run_id)
-    tries = {r.map_index: r.try_number for r in rows}
-    mapped = tuple(sorted(i for i in tries if i >= 0))
-    if map_index == -1 and -1 not in tries and mapped:
-        map_index = mapped[0]
-    if run is None:
-        raise NotFound(f"no run {run_id!r}")
-    found = queries.read_log(settings, run_id, task_id, try_number, map_index)
-    latest = max(tries.get(map_index, 0), found.try_number)
-    return LogView(run, task_id, map_index, found.try_number, tuple(range(1, latest + 1)), mapped,
-                   found.text)
-
-
 def run_json(view: RunView) -> dict[str, Any]:
-    """The poll payload of a run page: its state, and one cell per task (folded over map
-    indexes) and per mapped instance (`task[3]`)."""
+    """The live payload of a run page (and of a graph following one run): its state, one cell
+    per task (folded over map indexes, `state|mix`) and per mapped instance (`task[3]`), and a
+    version that changes with tries, starts and ends (the page is redrawn then)."""
     cells: dict[str, str] = {}
     by_task: dict[str, list[str]] = defaultdict(list)
     for i in view.instances:
         by_task[i.task_id].append(i.state)
         if i.map_index >= 0:
             cells[f"{i.task_id}[{i.map_index}]"] = i.state
-    cells.update({t: fold_states(states) for t, states in by_task.items()})
+    for t, states in by_task.items():
+        state, mix = fold_mix(states)
+        cells[t] = state if mix is None else f"{state}|{mix}"
     run = view.run
-    return {"runs": [_cell(run).to_json()], "cells": {run.run_id: cells}}
+    return {"runs": {run.run_id: run.state}, "cells": {run.run_id: cells}, "version": view.version}

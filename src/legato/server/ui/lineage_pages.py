@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 
 from ...config import Settings
 from ...services import lineage
-from ...services.ui_views import GAP_X, GAP_Y, MARGIN, NODE_H, NODE_W, layered_layout
+from ...services.ui_graph import NODE_H, NODE_W, edge_path, layout
 from .routes import render
 from .session import UiSession, require_session
 
@@ -35,14 +35,14 @@ class SvgNode:
     short: str
     href: str
     css: str
-    x: int
-    y: int
+    x: float
+    y: float
 
 
 @dataclass(frozen=True)
 class SvgGraph:
     nodes: list[SvgNode]
-    edges: list[tuple[int, int, int, int]]
+    edges: list[str]                         # SVG paths
     width: int
     height: int
     node_w: int = NODE_W
@@ -68,16 +68,13 @@ def svg_graph(graph: dict[str, Any]) -> SvgGraph:
     upstream: dict[str, list[str]] = {n["id"]: [] for n in nodes}
     for e in graph["edges"]:
         upstream[e["target"]].append(e["source"])
-    places = layered_layout([n["id"] for n in nodes], upstream)
-    xy = {k: (MARGIN + c * (NODE_W + GAP_X), MARGIN + r * (NODE_H + GAP_Y))
-          for k, (c, r) in places.items()}
+    placed = layout([n["id"] for n in nodes], upstream)
+    xy = placed.boxes
     out = [SvgNode(n["id"], n["kind"], n["label"], short(n["label"]), _href(n),
                    FRESH_CLASS.get(n.get("freshness", ""), "s-none") if n["kind"] == "dataset"
                    else "s-queued", *xy[n["id"]]) for n in nodes]
-    edges = [(xy[s][0] + NODE_W, xy[s][1] + NODE_H // 2, xy[t][0], xy[t][1] + NODE_H // 2)
-             for e in graph["edges"] for s, t in [(e["source"], e["target"])]]
-    width = max((x for x, _ in xy.values()), default=0) + NODE_W + MARGIN
-    height = max((y for _, y in xy.values()), default=0) + NODE_H + MARGIN
+    edges = [edge_path(points) for _, _, points in placed.edges]
+    width, height = placed.width, placed.height
     return SvgGraph(out, edges, width, height)
 
 

@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from ...config import Settings
 from ...services import dead_letters, incidents, quality
+from ...services.ui_views import digest
 from ...store import dead_letters as letter_store
 from .routes import Recorder, render
 from .session import MAX_FORM_BYTES, UiSession, check_csrf, require_session, safe_next
@@ -123,6 +124,28 @@ def _max_ks(report: dict[str, Any]) -> float | None:
     return max(values) if values else None
 
 
+def incident_rows(settings: Settings, state: str, dag: str | None) -> list[Any]:
+    if state not in INCIDENT_STATES:
+        raise ValueError(f"state must be one of {', '.join(INCIDENT_STATES)}, not {state!r}")
+    return incidents.list_incidents(settings, None if state == "all" else state,
+                                    _clean(dag, "dag"), limit=500)
+
+
+def incident_list_payload(settings: Settings, state: str, dag: str | None) -> dict[str, Any]:
+    """The live JSON of the incident list: states by incident, and the figures as text."""
+    rows = incident_rows(settings, state, dag)
+    items = {f"incident:{i.id}": i.state for i in rows}
+    return {"set": digest(sorted(items)), "items": items,
+            "counts": _counts(incidents.incident_figures(settings))}
+
+
+def incident_detail_payload(detail: incidents.IncidentDetail) -> dict[str, Any]:
+    inc = detail.incident
+    return {"items": {f"incident:{inc.id}": inc.state},
+            "counts": {"occurrences": str(inc.occurrences), "tries": str(inc.tries)},
+            "version": _version(detail)}
+
+
 def build_ops_ui(settings: Settings, record: Recorder) -> APIRouter:
     router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -134,29 +157,21 @@ def build_ops_ui(settings: Settings, record: Recorder) -> APIRouter:
     viewer, operator = role("viewer"), role("operator")
 
     # -- incidents --------------------------------------------------------------------------
-    def incident_rows(state: str, dag: str | None) -> list[Any]:
-        if state not in INCIDENT_STATES:
-            raise ValueError(f"state must be one of {', '.join(INCIDENT_STATES)}, not {state!r}")
-        return incidents.list_incidents(settings, None if state == "all" else state,
-                                        _clean(dag, "dag"), limit=500)
-
     @router.get("/incidents")
     def incident_list(request: Request, session: UiSession = viewer,
                       state: Annotated[str, Query(max_length=20)] = "all",
                       dag: Text = None) -> HTMLResponse:
-        rows = incident_rows(state, dag)
+        rows = incident_rows(settings, state, dag)
         figures = _figures_view(incidents.incident_figures(settings))
         return render(request, session, "incidents.html", incidents=rows, figures=figures,
+                      live_set=digest(sorted(f"incident:{i.id}" for i in rows)),
                       state=state, dag=dag or "", states=INCIDENT_STATES,
                       poll="/ui/api/incidents" + (f"?{request.url.query}" if request.url.query else ""))
 
     @router.get("/api/incidents")
     def incident_json(_: UiSession = viewer, state: Annotated[str, Query(max_length=20)] = "all",
                       dag: Text = None) -> JSONResponse:
-        rows = incident_rows(state, dag)
-        return JSONResponse({"runs": [], "cells": {},
-                             "items": {f"incident:{i.id}": i.state for i in rows},
-                             "counts": _counts(incidents.incident_figures(settings))})
+        return JSONResponse(incident_list_payload(settings, state, dag))
 
     @router.get("/incidents/{incident_id}")
     def incident_page(request: Request, incident_id: Id, session: UiSession = viewer) -> HTMLResponse:
@@ -166,11 +181,7 @@ def build_ops_ui(settings: Settings, record: Recorder) -> APIRouter:
 
     @router.get("/api/incidents/{incident_id}")
     def incident_detail_json(incident_id: Id, _: UiSession = viewer) -> JSONResponse:
-        detail = incidents.show_incident(settings, incident_id)
-        inc = detail.incident
-        return JSONResponse({"runs": [], "cells": {}, "items": {f"incident:{inc.id}": inc.state},
-                             "counts": {"occurrences": str(inc.occurrences), "tries": str(inc.tries)},
-                             "version": _version(detail)})
+        return JSONResponse(incident_detail_payload(incidents.show_incident(settings, incident_id)))
 
     # -- dead letters -----------------------------------------------------------------------
     def dlq_page(request: Request, session: UiSession, dag: str | None, status: str | None,

@@ -93,6 +93,7 @@ def require_session(settings: Settings, request: Request, role: str) -> UiSessio
     session = session_of(settings, request)
     if session is None:
         raise LoginRequired(current_path(request))
+    request.state.ui_session = session          # the error page keeps this session's navigation
     if not session.can(role):
         raise Forbidden(f"role {session.token.role!r} may not do this (needs {role})")
     return session
