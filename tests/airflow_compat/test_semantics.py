@@ -1,0 +1,95 @@
+"""Airflow semantics beyond the recorded corpus: pendulum in contexts (and its absence),
+notes reported once at load, params validated per run, Airflow 2 names."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from legato.authoring.loader import load_file
+
+PENDULUM_DAG = """
+from datetime import datetime
+from airflow.sdk import DAG, task
+
+with DAG("dates", schedule="@daily", start_date=datetime(2024, 1, 1)):
+    @task
+    def when(logical_date=None, data_interval_start=None):
+        return [type(logical_date).__module__, logical_date.isoformat(),
+                data_interval_start.isoformat()]
+    when()
+"""
+
+
+def _run_in_subprocess(path, home, prelude: str = "") -> str:
+    code = textwrap.dedent(f"""
+        import sys, json
+        {prelude}
+        from legato.authoring.loader import load_file
+        dag = load_file({str(path)!r}).dags[0]
+        r = dag.run(logical_date="2024-01-03", executor="inline")
+        print(json.dumps([r.state, r.tasks["when"].result]))
+    """)
+    env = {"LEGATO_HOME": str(home), "PATH": "/usr/bin:/bin"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_contexts_hand_out_pendulum_datetimes_and_the_airflow_manual_interval(tmp_path):
+    path = tmp_path / "dates.py"
+    path.write_text(PENDULUM_DAG)
+    out = _run_in_subprocess(path, tmp_path / "h1")
+    assert out == ('["success", ["pendulum.datetime", "2024-01-03T00:00:00+00:00", '
+                   '"2024-01-02T00:00:00+00:00"]]')
+
+
+def test_without_pendulum_contexts_hand_out_plain_datetimes(tmp_path):
+    path = tmp_path / "dates.py"
+    path.write_text(PENDULUM_DAG)
+    out = _run_in_subprocess(path, tmp_path / "h2", prelude="sys.modules['pendulum'] = None")
+    assert out.startswith('["success", ["datetime", ')
+
+
+def test_deprecated_spellings_are_noted_once_at_load(tmp_path, caplog):
+    path = tmp_path / "old.py"
+    path.write_text(textwrap.dedent("""
+        from datetime import datetime
+        from airflow import DAG
+        from airflow.operators.python import PythonOperator
+
+        with DAG("old_style", schedule_interval="@hourly", start_date=datetime(2024, 1, 1)):
+            for i in range(3):
+                PythonOperator(task_id=f"t{i}", python_callable=print, provide_context=True)
+    """))
+    with caplog.at_level("WARNING", logger="legato.airflow"):
+        loaded = load_file(path)
+        load_file(path)
+    assert loaded.errors == [] and loaded.dags[0].schedule == "@hourly"
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("schedule_interval is deprecated" in m for m in messages) == 1
+    assert sum("provide_context is deprecated" in m for m in messages) == 1
+
+
+def test_params_are_validated_for_each_run(tmp_path, monkeypatch):
+    monkeypatch.setenv("LEGATO_HOME", str(tmp_path / "home"))
+    path = tmp_path / "p.py"
+    path.write_text(textwrap.dedent("""
+        from datetime import datetime
+        from airflow.sdk import DAG, Param, task
+
+        with DAG("p", schedule=None, start_date=datetime(2024, 1, 1),
+                 params={"n": Param(5, type="integer", minimum=1)}):
+            @task
+            def double(params=None):
+                return params["n"] * 2
+            double()
+    """))
+    dag = load_file(path).dags[0]
+    assert dag.run(params={"n": 4}, executor="inline")["double"].result == 8
+    with pytest.raises(ValueError, match="Invalid input for param n"):
+        dag.run(params={"n": 0}, executor="inline")
