@@ -24,3 +24,18 @@ def browser() -> Iterator[Browser]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="module")
+def module_browser() -> Iterator[Browser]:
+    """One chromium for a whole module (the UI tests share it; each test opens its own context)."""
+    if sync_playwright is None:
+        need("the playwright package")
+    if not CHROMIUM.exists():
+        need(str(CHROMIUM))
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        try:
+            yield chromium
+        finally:
+            chromium.close()

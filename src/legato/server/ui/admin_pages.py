@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from ...services import ui_admin
@@ -115,5 +115,46 @@ def _secret_routes(router: APIRouter, ctx: UiContext) -> None:
                       lambda: ui_admin.delete_variable(settings, name))
 
 
+def _tokens_page(ctx: UiContext, request: Request, session: UiSession, status: int = 200,
+                 **extra: Any) -> HTMLResponse:
+    from ...services import tokens
+
+    values = {"created": None, "error": None, "form": {}, **extra}
+    return render(request, session, "tokens.html", status=status, tokens=tokens.list_tokens(ctx.settings),
+                  roles=("viewer", "operator", "admin"), me=session.token.id, **values)
+
+
 def _token_routes(router: APIRouter, ctx: UiContext) -> None:
-    """Filled in by the tokens page (services/tokens.py)."""
+    """API tokens over services/tokens.py: the plain token is in the answer to the create
+    request only (shown once, never stored, never redirected through a URL)."""
+
+    @router.get("/admin/tokens")
+    def tokens_page(request: Request, session: UiSession = ctx.admin) -> HTMLResponse:
+        return _tokens_page(ctx, request, session)
+
+    @router.post("/admin/tokens")
+    def create(request: Request, session: UiSession = ctx.admin,
+               form: dict[str, str] = Depends(read_form)) -> HTMLResponse:
+        from ...services import tokens
+
+        check_csrf(request, session, form)
+        name, role = form.get("name", "").strip() or None, form.get("role", "")
+        try:
+            expires = form.get("expires_in", "").strip() or None
+            plain, info = tokens.create_token(ctx.settings, role, name, expires)
+        except ValueError as exc:
+            shown = {k: form.get(k, "") for k in ("name", "role", "expires_in")}
+            return _tokens_page(ctx, request, session, 422, error=str(exc), form=shown)
+        ctx.record(session.token, "token.create", f"token #{info.id}", {"via": "ui", "role": info.role,
+                                                                      "name": info.name})
+        return _tokens_page(ctx, request, session, created=(plain, info))
+
+    @router.post("/admin/tokens/{token_id}/revoke")
+    def revoke(request: Request, token_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+               session: UiSession = ctx.admin, form: dict[str, str] = Depends(read_form)) -> RedirectResponse:
+        from ...services import tokens
+
+        check_csrf(request, session, form)
+        _, changed = tokens.revoke_token(ctx.settings, token_id)
+        ctx.record(session.token, "token.revoke", f"token #{token_id}", {"via": "ui", "changed": changed})
+        return see_other("/ui/admin/tokens")

@@ -21,15 +21,13 @@
 
   function setState(el, code) {
     if (code === undefined || code === null) { return; }
-    var c = splitCode(code);
-    var kept = Array.prototype.filter.call(el.classList, function (k) {
-      return k.indexOf("s-") !== 0 && k.indexOf("mix-") !== 0;
+    var c = splitCode(code), want = ["s-" + c.state].concat(c.mix ? ["mix-" + c.mix] : []);
+    var have = Array.prototype.filter.call(el.classList, function (k) {
+      return k.indexOf("s-") === 0 || k.indexOf("mix-") === 0;
     });
-    kept.push("s-" + c.state);
-    if (c.mix) { kept.push("mix-" + c.mix); }
-    var next = kept.join(" ");
-    if (el.getAttribute("class") === next) { return; }
-    el.setAttribute("class", next);
+    if (have.length === want.length && want.every(function (k) { return el.classList.contains(k); })) { return; }
+    have.forEach(function (k) { el.classList.remove(k); });
+    want.forEach(function (k) { el.classList.add(k); });
     if (el.classList.contains("badge")) { el.textContent = c.state; }
     var old = el.getAttribute("aria-label");
     var base = el.dataset.label || (old && old.indexOf(": ") > 0 ? old.slice(0, old.indexOf(": ")) : null);
