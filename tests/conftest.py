@@ -28,6 +28,10 @@ def legato_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
     home = tmp_path / "legato-home"
     monkeypatch.setenv("LEGATO_HOME", str(home))
     monkeypatch.delenv("LEGATO_DATABASE_URL", raising=False)
+    # New DAGs start paused by default (as in Airflow); most tests exercise schedules and
+    # triggers, so they start active here. tests/engine/test_paused_at_creation.py covers
+    # the default itself.
+    monkeypatch.setenv("LEGATO_DAGS_PAUSED_AT_CREATION", "false")
     yield home
     set_default_resolver(None)       # attach_all (dag.run) points it at this test's store
     dispose_all()

@@ -34,6 +34,10 @@ class Settings:
     rate_limit: str = ""                      # LEGATO_RATE_LIMIT: "N/SECONDS" per client (server)
     max_request_bytes: int = 10 * 1024 * 1024  # LEGATO_MAX_REQUEST_BYTES: larger bodies are a 413
     trusted_proxies: str = ""                 # LEGATO_TRUSTED_PROXIES: who may set X-Forwarded-For
+    worker_heartbeat_s: float = 30.0          # LEGATO_WORKER_HEARTBEAT_S: a frozen process worker
+    dag_import_timeout_s: float = 30.0        # LEGATO_DAG_IMPORT_TIMEOUT_S: a DAG file's import
+    dags_paused_at_creation: bool = True      # LEGATO_DAGS_PAUSED_AT_CREATION: new DAGs start paused
+    stop_grace_s: float = 30.0                # LEGATO_STOP_GRACE_S: SIGTERM waits for tries this long
 
     @property
     def logs_dir(self) -> Path:
@@ -57,6 +61,10 @@ def load_settings() -> Settings:
                     base_url=(os.environ.get("LEGATO_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
                     incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s,
                     openlineage=_openlineage_env(), owner_timeout_s=_owner_timeout_env(),
+                    worker_heartbeat_s=worker_heartbeat_s(),
+                    dag_import_timeout_s=_seconds_env("LEGATO_DAG_IMPORT_TIMEOUT_S", 30.0),
+                    dags_paused_at_creation=_flag_env("LEGATO_DAGS_PAUSED_AT_CREATION", True),
+                    stop_grace_s=_seconds_env("LEGATO_STOP_GRACE_S", 30.0, allow_zero=True),
                     **_observability_env(), **_server_env())
 
 
@@ -70,6 +78,42 @@ def _owner_timeout_env() -> float:
         raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} is not a number of seconds") from None
     if not value > 0:
         raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} must be a positive number of seconds")
+    return value
+
+
+def _seconds_env(var: str, default: float, *, allow_zero: bool = False) -> float:
+    raw = os.environ.get(var) or str(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{var}={raw!r} is not a number of seconds") from None
+    if not (value >= 0 if allow_zero else value > 0):
+        raise ValueError(f"{var}={raw!r} must be a {'' if allow_zero else 'positive '}number of seconds")
+    return value
+
+
+def _flag_env(var: str, default: bool) -> bool:
+    raw = (os.environ.get(var) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(f"{var}={raw!r} is not one of true, false (1, 0, yes, no, on, off)")
+
+
+def worker_heartbeat_s() -> float:
+    """LEGATO_WORKER_HEARTBEAT_S (default 30): a process-pool worker running a try that has
+    neither sent a heartbeat nor used CPU time for this many seconds is frozen (SIGSTOP, a
+    deadlock): it is killed and its try reported lost. 0 turns the watch off."""
+    raw = os.environ.get("LEGATO_WORKER_HEARTBEAT_S") or "30"
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"LEGATO_WORKER_HEARTBEAT_S={raw!r} is not a number of seconds") from None
+    if not value >= 0:
+        raise ValueError(f"LEGATO_WORKER_HEARTBEAT_S={raw!r} must be 0 (off) or a positive number")
     return value
 
 

@@ -74,14 +74,20 @@ def test_at_risk(deadline_min: float, now_min: float, risky: bool) -> None:
 
 
 def test_sla_lookup_only_reads_dags_of_the_scheduler_folder(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
     from legato import DAG
-    from legato.engine import registry
+    from legato.config import load_settings
+    from legato.engine.runs_create import record_dag
+    from legato.store.db import open_engine
     from legato.tasks import EmptyTask
 
     with DAG("sla_lookup_demo", sla=timedelta(hours=2)) as dag:
         EmptyTask("noop")
-    registry.register(dag)
-    assert sla_lookup(Path(dag.fileloc).parent)("sla_lookup_demo", dag.fileloc) == timedelta(hours=2)
-    assert sla_lookup(tmp_path)("sla_lookup_demo", dag.fileloc) is None        # not its folder
+    url = load_settings().database_url
+    with open_engine(url).begin() as conn:                  # as the scheduler records it
+        record_dag(conn, dag, datetime.now(UTC))
+    assert sla_lookup(Path(dag.fileloc).parent, url)("sla_lookup_demo", dag.fileloc) == timedelta(hours=2)
+    assert sla_lookup(tmp_path, url)("sla_lookup_demo", dag.fileloc) is None        # not its folder
     missing = tmp_path / "gone.py"
-    assert sla_lookup(tmp_path)("nobody", str(missing)) is None                # never raises
+    assert sla_lookup(tmp_path, url)("nobody", str(missing)) is None                # never raises

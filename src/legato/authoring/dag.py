@@ -79,7 +79,7 @@ class DAG:
         incidents: Iterable[Any] = (),
         on_failure_callback: Any = None,
         on_success_callback: Any = None,
-        is_paused_upon_creation: bool = False,
+        is_paused_upon_creation: bool | None = None,
     ) -> None:
         self.dag_id = check_id("dag_id", dag_id)
         self.schedule = _checked_schedule(dag_id, schedule)

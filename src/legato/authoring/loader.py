@@ -45,6 +45,12 @@ def _error_line(exc: BaseException, file: str) -> int | None:
     return line
 
 
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"the file called sys.exit({exc.code!r}) while being imported"
+    return f"{type(exc).__name__}: {exc}"
+
+
 def module_name_for(path: Path) -> str:
     digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
     return f"legato_dagfile_{path.stem}_{digest}"
@@ -67,29 +73,61 @@ def load_file(path: str | Path) -> LoadResult:
     try:
         with airflow_serving(module):   # `import airflow...` resolves to legato.compat.airflow
             spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - any error in user code is reported, not raised
+    except KeyboardInterrupt:
         sys.modules.pop(name, None)
-        message = f"{type(exc).__name__}: {exc}"
-        result.errors.append(LoadError(str(path), _error_line(exc, str(path)), message))
+        raise
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+        sys.modules.pop(name, None)
+        result.errors.append(LoadError(str(path), _error_line(exc, str(path)), _describe(exc)))
         return result
     seen: set[int] = set()
     for value in vars(module).values():
         if isinstance(value, DAG) and id(value) not in seen:
             seen.add(id(value))
             value.fileloc = str(path.resolve())
+            value._spec = None                  # noqa: SLF001 - a spec built at import had the old path
             result.dags.append(value)
     return result
 
 
-def load_folder(folder: str | Path) -> LoadResult:
-    """Every `*.py` file under `folder` (recursively, skipping `_`-prefixed names)."""
-    result = LoadResult()
+def dag_files(folder: str | Path) -> list[Path]:
+    """The DAG files of a folder: every `*.py` under it, recursively, but `_`-prefixed names
+    and hidden folders."""
     folder = Path(folder)
+    found = []
     for path in sorted(folder.rglob("*.py")):
         inside = path.relative_to(folder).parts         # a hidden parent of the folder is fine
-        if path.name.startswith("_") or any(p.startswith(".") for p in inside):
-            continue
+        if not (path.name.startswith("_") or any(p.startswith(".") for p in inside)):
+            found.append(path)
+    return found
+
+
+def load_folder(folder: str | Path) -> LoadResult:
+    """Import every DAG file of `folder` in this process (see dag_files)."""
+    result = LoadResult()
+    for path in dag_files(folder):
         one = load_file(path)
         result.dags.extend(one.dags)
         result.errors.extend(one.errors)
-    return result
+    return drop_duplicate_ids(result)
+
+
+def drop_duplicate_ids(result: LoadResult) -> LoadResult:
+    """A dag_id defined more than once is an import error of every file defining it, and none
+    of those definitions is used until it is fixed (otherwise which file wins would depend on
+    who reads the folder: `dags list`, trigger and the scheduler disagreed)."""
+    files: dict[str, list[str]] = {}
+    for dag in result.dags:
+        files.setdefault(dag.dag_id, []).append(dag.fileloc)
+    clashes = {d: f for d, f in files.items() if len(f) > 1}
+    if not clashes:
+        return result
+    kept = [d for d in result.dags if d.dag_id not in clashes]
+    errors = list(result.errors)
+    for dag_id, where in sorted(clashes.items()):
+        for file in dict.fromkeys(where):
+            others = [f for f in where if f != file] or ["this same file"]
+            errors.append(LoadError(file, None, f"DAG id {dag_id!r} is also defined in "
+                                    f"{', '.join(dict.fromkeys(others))}; no definition of it "
+                                    "is used until the ids are unique"))
+    return LoadResult(kept, errors)

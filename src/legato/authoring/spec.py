@@ -8,10 +8,11 @@ renamed; new fields get defaults.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from .schedule_codec import encode_schedule
 from .task import ResultRef
 
 if TYPE_CHECKING:
@@ -52,11 +53,11 @@ class TaskSpec:
     owner: str = "legato"
     inlets: tuple[str, ...] = ()
     outlets: tuple[str, ...] = ()
-
     is_setup: bool = False
     is_teardown: bool = False
     fail_dagrun: bool = False            # a teardown whose failure fails the run
     setup_upstream: tuple[str, ...] = ()  # the upstream tasks that are setup tasks
+
     @property
     def is_mapped(self) -> bool:
         return bool(self.map_sources)
@@ -76,22 +77,21 @@ class DagSpec:
     version: int = SPEC_VERSION
     incidents: tuple[dict[str, Any], ...] = ()    # sink specs, see legato.incidents.config
     datasets: tuple[dict[str, Any], ...] = ()     # catalog metadata of described Datasets
+    # What the scheduler needs besides the graph, so it can work from this plain data alone
+    # (DAG files are imported in a child process; see engine/dagprocessor.py).
+    schedule_def: dict[str, Any] | None = None    # see schedule_codec.py
+    timezone: str = "UTC"
+    end_date: str | None = None
+    catchup: bool = False
+    sla_s: float | None = None
+    paused_at_creation: bool | None = None        # None: LEGATO_DAGS_PAUSED_AT_CREATION
+    dag_callbacks: tuple[str, ...] = ()           # "on_success" / "on_failure" when defined
+    description: str | None = None
 
     @property
     def leaves(self) -> tuple[str, ...]:
         return tuple(t for t in self.order if not self.tasks[t].downstream)
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), default=str, sort_keys=True)
-
-
-def _seconds(value: timedelta | None) -> float | None:
-    return None if value is None else value.total_seconds()
-
-
-def _map_source(arg: str, source: Any) -> MapSource:
-    if isinstance(source, ResultRef):
-        return MapSource(arg=arg, upstream=source.task_id)
     @property
     def outcome_leaves(self) -> tuple[str, ...]:
         """The leaves whose states decide the run's (Airflow's rule): a teardown, and a task
@@ -103,6 +103,37 @@ def _map_source(arg: str, source: Any) -> MapSource:
             ignorable(self.tasks[d]) for d in self.tasks[t].downstream))
         return found or self.leaves
 
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), default=str, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> DagSpec:
+        """The spec `to_json` wrote (also one stored by an older Legato: missing fields take
+        their defaults, unknown ones are ignored)."""
+        data = json.loads(text)
+        tasks = {tid: _task_from(t) for tid, t in data.pop("tasks").items()}
+        return cls(tasks=tasks, **_known(cls, data))
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields of dataclass `cls` found in `data`, JSON lists turned back into tuples."""
+    names = {f.name for f in fields(cls)}
+    return {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k in names}
+
+
+def _task_from(data: dict[str, Any]) -> TaskSpec:
+    retry = RetryPolicy(**_known(RetryPolicy, data.pop("retry", {})))
+    sources = tuple(MapSource(**_known(MapSource, m)) for m in data.pop("map_sources", ()))
+    return TaskSpec(retry=retry, map_sources=sources, **_known(TaskSpec, data))
+
+
+def _seconds(value: timedelta | None) -> float | None:
+    return None if value is None else value.total_seconds()
+
+
+def _map_source(arg: str, source: Any) -> MapSource:
+    if isinstance(source, ResultRef):
+        return MapSource(arg=arg, upstream=source.task_id)
     return MapSource(arg=arg, length=len(source))
 
 
@@ -125,6 +156,10 @@ def task_spec(task: Task, upstream: tuple[str, ...], downstream: tuple[str, ...]
         owner=str(task.owner),
         inlets=tuple(getattr(d, "uri", str(d)) for d in task.inlets),
         outlets=tuple(getattr(d, "uri", str(d)) for d in task.outlets),
+        is_setup=bool(getattr(task, "is_setup", False)),
+        is_teardown=bool(getattr(task, "is_teardown", False)),
+        fail_dagrun=bool(getattr(task, "on_failure_fail_dagrun", False)),
+        setup_upstream=tuple(u for u in upstream if getattr(task.dag.tasks[u], "is_setup", False)),
     )
 
 
@@ -156,15 +191,20 @@ def build_spec(dag: DAG) -> DagSpec:
         order=order,
         schedule=_schedule_text(dag.schedule),
         start_date=dag.start_date.isoformat() if dag.start_date else None,
-        is_setup=bool(getattr(task, "is_setup", False)),
-        is_teardown=bool(getattr(task, "is_teardown", False)),
-        fail_dagrun=bool(getattr(task, "on_failure_fail_dagrun", False)),
-        setup_upstream=tuple(u for u in upstream if getattr(task.dag.tasks[u], "is_setup", False)),
         params=dict(dag.params),
         tags=dag.tags,
         max_active_runs=dag.max_active_runs,
         incidents=tuple(s.to_spec() for s in dag.incidents),
         datasets=_dataset_entries(dag, order),
+        schedule_def=encode_schedule(dag.schedule),
+        timezone=getattr(dag.start_date.tzinfo, "key", "UTC") if dag.start_date else "UTC",
+        end_date=dag.end_date.isoformat() if dag.end_date else None,
+        catchup=dag.catchup,
+        sla_s=_seconds(dag.sla),
+        paused_at_creation=dag.is_paused_upon_creation,
+        dag_callbacks=tuple(name for name in ("on_success", "on_failure")
+                            if getattr(dag, f"{name}_callback", None) is not None),
+        description=dag.description,
     )
 
 

@@ -122,8 +122,10 @@ def logs(
 @dags_app.command("list")
 def dags_list(as_json: JsonOpt = False) -> None:
     """DAGs in $LEGATO_DAGS (default ./dags); files that fail to import are listed with their error."""
+    from ..services.dagbag import fresh_dags
+
     settings = load_settings()
-    loaded = queries.discover_dags(settings)
+    loaded = fresh_dags(settings)          # parsed in child processes, never imported here
     dags = [{"dag_id": d.dag_id, "file": d.fileloc, "schedule": d.spec().schedule,
              "tasks": len(d.tasks), "tags": list(d.tags)} for d in loaded.dags]
     errors = [{"file": e.file, "line": e.line, "error": e.message} for e in loaded.errors]
@@ -174,9 +176,9 @@ def dags_show(
 
 
 operate_cmds.register(app, dags_app)
+airflow_cmds.register(app, dags_app)
 server_cmds.register(app)
 up_cmd.register(app)
-airflow_cmds.register(app, dags_app)
 
 
 def main() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,9 @@ import typer
 
 from ..authoring.dag import DAG
 from ..authoring.errors import DagDefinitionError
-from ..authoring.loader import load_file
-from .output import EXIT_FAILED, EXIT_OK, console, duration, emit_json, fail_usage, styled, table
+from ..authoring.loader import LoadResult, load_file
+from ..config import load_settings
+from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, duration, emit_json, fail_usage, styled, table
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -30,8 +33,28 @@ def parse_params(pairs: list[str]) -> dict[str, Any]:
     return params
 
 
+def _load_within_deadline(path: Path) -> LoadResult:
+    """Import the file here (its tasks run in this process), but give up, with a one-line
+    error and exit 2, if the import outlives LEGATO_DAG_IMPORT_TIMEOUT_S: a DAG file that
+    never finishes importing must not hang the command."""
+    timeout_s = load_settings().dag_import_timeout_s
+
+    def give_up() -> None:
+        print(f"error: {path}: importing this file took longer than {timeout_s:g}s "
+              "(LEGATO_DAG_IMPORT_TIMEOUT_S); stopped", file=sys.stderr, flush=True)
+        os._exit(EXIT_USAGE)
+
+    watchdog = threading.Timer(timeout_s, give_up)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return load_file(path)
+    finally:
+        watchdog.cancel()
+
+
 def pick_dag(path: Path, dag_id: str | None) -> DAG:
-    loaded = load_file(path)
+    loaded = _load_within_deadline(path)
     if loaded.errors:
         raise fail_usage(str(loaded.errors[0]))
     if not loaded.dags:

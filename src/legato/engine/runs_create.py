@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..authoring.dag import DAG
+from ..config import load_settings
 from ..schedules.timetable import dag_timezone, data_interval
 from ..store import dags as dag_store
 from ..store import runs as run_store
@@ -25,6 +26,16 @@ from .states import RunState
 def new_run_id(run_type: str, logical_date: datetime) -> str:
     stamp = logical_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
     return f"{run_type}__{stamp}__{secrets.token_hex(3)}"
+
+
+def record_dag(conn: sa.Connection, dag: Any, now: datetime) -> None:
+    """Record a DAG's current spec (a `DAG` or a `ParsedDag`); a DAG new to the store starts
+    paused unless it says otherwise (`is_paused_upon_creation`) or
+    LEGATO_DAGS_PAUSED_AT_CREATION is false, as in Airflow."""
+    paused = dag.is_paused_upon_creation
+    if paused is None:
+        paused = load_settings().dags_paused_at_creation
+    dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), now, paused=paused)
 
 
 def create_run(
@@ -65,7 +76,7 @@ def insert_new_run(
         state=state.value, params={**dag.params, **(params or {})}, event=event,
         created_at=now, start_date=now if state is RunState.RUNNING else None, end_date=None,
     )
-    dag_store.upsert_dag(conn, dag.dag_id, spec.fileloc, dag.spec_json(), now)
+    record_dag(conn, dag, now)
     run_store.insert_run(conn, run)
     try_store.insert_instances(conn, run.run_id, initial_instances(spec), "scheduled")
     return run

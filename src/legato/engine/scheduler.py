@@ -17,8 +17,8 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from ..authoring.dag import DAG
-from ..authoring.loader import LoadError, load_folder
+from ..authoring.loader import LoadError
+from ..authoring.parsed import ParsedDag
 from ..config import Settings
 from ..schedules.timetable import due_runs
 from ..store import dags as dag_store
@@ -26,12 +26,12 @@ from ..store import owners as owner_store
 from ..store import runs as run_store
 from ..store import sla as sla_store
 from ..store.db import open_engine
-from . import registry
 from .bus import Bus, SchedulerTicked, SlaMissed
+from .dagprocessor import ParseLoop, shared_processor
 from .driver import RunDriver, RunLost
 from .event_runs import create_event_runs
 from .executors.base import Executor
-from .runs_create import create_run
+from .runs_create import create_run, record_dag
 from .states import RunState
 
 log = logging.getLogger("legato.scheduler")
@@ -47,37 +47,32 @@ class Scheduler:
         self.executor = executor
         self.bus = bus or Bus()
         self.poll_s = poll_s
-        self.dags: dict[str, DAG] = {}
+        self.dags: dict[str, ParsedDag] = {}
         self.errors: list[LoadError] = []
         self.drivers: dict[str, RunDriver] = {}
-        self._stamp: tuple[tuple[str, float], ...] | None = None
+        self.processor = shared_processor(settings.dags_folder, settings.dag_import_timeout_s)
+        self._parse_loop: ParseLoop | None = None
+        self._parsed_version = -1
         self._pending_events: list[SlaMissed] = []
         self._next_housekeeping = 0.0
         self.owner = owner_store.Owner(self.engine, "scheduler", settings.owner_timeout_s)
 
     # -- DAG files ---------------------------------------------------------------------
-    def _folder_stamp(self) -> tuple[tuple[str, float], ...]:
-        folder = self.settings.dags_folder
-        if not folder.is_dir():
-            return ()
-        return tuple(sorted((str(p), p.stat().st_mtime) for p in folder.rglob("*.py")))
-
     def refresh_dags(self) -> bool:
-        """Re-import the DAG folder if a file changed; a broken file is reported, not fatal."""
-        stamp = self._folder_stamp()
-        if stamp == self._stamp:
+        """Take the DAG processor's latest parse. DAG files are parsed in child processes, by
+        a background thread after start (dagprocessor.py): this loop never imports one, and
+        a file that hangs or exits costs it nothing. A DAG new to the store starts paused
+        unless it says otherwise (runs_create.record_dag)."""
+        if self.processor.version == self._parsed_version:
             return False
-        self._stamp = stamp
-        loaded = load_folder(self.settings.dags_folder) if stamp else None
-        self.dags = {d.dag_id: d for d in (loaded.dags if loaded else [])}
-        self.errors = loaded.errors if loaded else []
-        for error in self.errors:
-            log.error("DAG file failed to import: %s", error)
+        self._parsed_version = self.processor.version
+        result = self.processor.result()
+        self.dags = {d.dag_id: d for d in result.dags}
+        self.errors = result.errors
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             for dag in self.dags.values():
-                registry.register(dag)
-                dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), now)
+                record_dag(conn, dag, now)
         return True
 
     # -- passes ------------------------------------------------------------------------
@@ -190,6 +185,9 @@ class Scheduler:
     def release(self) -> None:
         """Clean shutdown: forget this scheduler, so runs it still drives are adoptable now
         (a later tick registers it afresh, under a new id)."""
+        if self._parse_loop is not None:
+            self._parse_loop.stop()
+            self._parse_loop = None
         self.owner.release()
         self.owner = owner_store.Owner(self.engine, "scheduler", self.settings.owner_timeout_s)
 
@@ -214,7 +212,7 @@ class Scheduler:
         self._pending_events.clear()
         return missed
 
-    def _drive(self, dag: DAG, run: run_store.RunRow) -> RunDriver:
+    def _drive(self, dag: ParsedDag, run: run_store.RunRow) -> RunDriver:
         driver = RunDriver(spec=dag.spec(), run=run, engine=self.engine, executor=self.executor,
                            bus=self.bus, home=self.settings.home,
                            database_url=self.settings.database_url, owner=self.owner.id)
@@ -265,8 +263,13 @@ class Scheduler:
                                              datetime.now(UTC)))
 
     def start(self) -> None:
+        """Parse the DAG folder once (in children, bounded by the import timeout), start the
+        background parse loop, and adopt what dead owners left."""
         self._next_housekeeping = 0.0
         self.keep_ownership()
+        self.processor.refresh()
+        if self._parse_loop is None:
+            self._parse_loop = ParseLoop(self.processor).start()
         self.refresh_dags()
         self.adopt_running_runs()
 

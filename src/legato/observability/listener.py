@@ -68,6 +68,6 @@ def attach(bus: Bus, settings: Settings) -> Any:
     tracer = tracer_for(settings)
     traces = TraceListener(tracer, settings.database_url).attach(bus) if tracer else None
     watch = (SlaWatch(bus, settings.database_url, settings.sla_forecast_s,
-                      sla_lookup(settings.dags_folder)).attach()
+                      sla_lookup(settings.dags_folder, settings.database_url)).attach()
              if settings.sla_forecast_s > 0 else None)
     return Observability(metrics, traces, watch)

@@ -4,14 +4,15 @@ runs (sla_forecast.py), and publish `SlaAtRisk` once per run when the forecast i
 deadline (data interval end + sla, as for SLA misses), with a warning in the log.
 
 It rides on `SchedulerTicked`, so it runs only where a scheduler runs, on the scheduler's
-thread (a few small queries every `every_s`). The DAG's `sla` comes from the engine's registry,
-where the scheduler put every DAG it loaded from its folder; DAGs from elsewhere are skipped,
-never imported here. "Once per run" is per process: a restarted scheduler may warn again about a run it
+thread (a few small queries every `every_s`). The DAG's `sla` comes from its spec as the
+scheduler recorded it from its folder; DAGs from elsewhere are skipped, nothing is imported
+here. "Once per run" is per process: a restarted scheduler may warn again about a run it
 warned about before the restart.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..engine.bus import Bus, SchedulerTicked, SlaAtRisk
+from ..store import dags as dag_store
 from ..store.db import open_engine
 from ..store.schema import dag_runs, dags
 from . import sla_forecast
@@ -28,22 +30,18 @@ from . import sla_forecast
 log = logging.getLogger("legato.sla")
 
 
-def sla_lookup(dags_folder: Path) -> Callable[[str, str], timedelta | None]:
-    """A DAG's `sla`, from the engine's registry, for DAGs of this scheduler's folder only (the
-    scheduler registered those when it loaded them, so nothing is imported here; a file
-    elsewhere, or one that no longer loads, has no forecast)."""
-    from ..engine import registry
-
+def sla_lookup(dags_folder: Path, database_url: str) -> Callable[[str, str], timedelta | None]:
+    """A DAG's `sla`, from its spec as the scheduler last recorded it (nothing is imported
+    here), for DAGs of this scheduler's folder only; an unknown DAG has no forecast."""
     folder = Path(dags_folder).resolve()
 
     def sla_of(dag_id: str, fileloc: str) -> timedelta | None:
         if not Path(fileloc).resolve().is_relative_to(folder):
             return None
-        try:
-            dag = registry.get_dag(dag_id, fileloc)
-        except Exception:  # noqa: BLE001 - an unknown or broken DAG has no SLA to forecast
-            return None
-        return getattr(dag, "sla", None)
+        with open_engine(database_url).connect() as conn:
+            stored = dag_store.stored_spec(conn, dag_id)
+        sla_s = json.loads(stored[1]).get("sla_s") if stored else None
+        return None if sla_s is None else timedelta(seconds=sla_s)
 
     return sla_of
 

@@ -9,9 +9,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from ..authoring.dag import DAG, parse_datetime
+from ..authoring.dag import parse_datetime
+from ..authoring.parsed import ParsedDag
 from ..config import Settings
-from ..engine.runs_create import create_run
+from ..engine.runs_create import create_run, record_dag
 from ..schedules.timetable import dag_timezone, intervals_between, next_fire
 from ..services.queries import NotFound, discover_dags
 from ..store import dags as dag_store
@@ -19,13 +20,22 @@ from ..store import runs as run_store
 from ..store.db import open_engine
 
 
-def find_dag(settings: Settings, dag_id: str) -> DAG:
+def find_dag(settings: Settings, dag_id: str) -> ParsedDag:
+    """The DAG as last parsed from the DAGs folder (never imported here: services/dagbag.py).
+    Not found: the message lists the DAGs found and the folder's import errors, since a
+    DAG whose file fails to import is usually what the caller was looking for."""
     loaded = discover_dags(settings)
-    for dag in loaded.dags:
-        if dag.dag_id == dag_id:
-            return dag
+    dag = loaded.get(dag_id)
+    if dag is not None:
+        return dag
     known = ", ".join(sorted(d.dag_id for d in loaded.dags)) or "none"
-    raise NotFound(f"no DAG {dag_id!r} in {settings.dags_folder} (found: {known})")
+    errors = "".join(f"\n  import error: {e}" for e in loaded.errors)
+    raise NotFound(f"no DAG {dag_id!r} in {settings.dags_folder} (found: {known}){errors}")
+
+
+def is_paused(settings: Settings, dag_id: str) -> bool:
+    with open_engine(settings.database_url).connect() as conn:
+        return dag_store.is_paused(conn, dag_id)
 
 
 def trigger(settings: Settings, dag_id: str, logical_date: datetime | str | None = None,
@@ -43,9 +53,8 @@ def set_paused(settings: Settings, dag_id: str, paused: bool) -> None:
         if dag_store.set_paused(conn, dag_id, paused):
             return
     dag = find_dag(settings, dag_id)           # known on disk but never stored yet
-    create_stub = datetime.now().astimezone()
     with engine.begin() as conn:
-        dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), create_stub)
+        record_dag(conn, dag, datetime.now().astimezone())
         dag_store.set_paused(conn, dag_id, paused)
 
 

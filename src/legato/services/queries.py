@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from .. import errors
-from ..authoring.loader import LoadResult, load_folder
 from ..config import Settings
+from ..engine.dagprocessor import ParseResult
 from ..engine.result import RunResult
 from ..engine.tasklog import log_path
 from ..store import runs as run_store
@@ -83,34 +82,9 @@ def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | No
     return LogText(run_id, task_id, map_index, number, path, path.read_text(errors="replace"))
 
 
-_loaded: dict[Path, tuple[tuple[tuple[str, int, int], ...], LoadResult]] = {}
-_loaded_lock = threading.Lock()
+def discover_dags(settings: Settings) -> ParseResult:
+    """The DAG files of the DAGs folder as last parsed in child processes (services/dagbag.py):
+    never imported here, so a request thread cannot hang on one."""
+    from .dagbag import current_dags
 
-
-def _fingerprint(folder: Path) -> tuple[tuple[str, int, int], ...]:
-    found = []
-    for path in sorted(folder.rglob("*.py")):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        found.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return tuple(found)
-
-
-def discover_dags(settings: Settings) -> LoadResult:
-    """The DAG files of the DAGs folder, imported again only when a `*.py` file under it was
-    added, removed or changed (the server asks on every page and poll; importing a folder
-    costs milliseconds per file, a stat microseconds)."""
-    folder = settings.dags_folder
-    if not folder.is_dir():
-        return LoadResult()
-    key = folder.resolve()
-    fingerprint = _fingerprint(key)
-    with _loaded_lock:
-        cached = _loaded.get(key)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        result = load_folder(folder)
-        _loaded[key] = (fingerprint, result)
-        return result
+    return current_dags(settings)

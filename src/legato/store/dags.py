@@ -26,12 +26,14 @@ def _insert_if_absent(conn: sa.Connection, values: dict[str, object]) -> bool:
 
 
 def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
-               now: datetime) -> None:
+               now: datetime, *, paused: bool = False) -> None:
+    """Record a DAG's current spec; `paused` is its state if this creates it (a DAG seen
+    before keeps the pause state its operators gave it)."""
     query = sa.select(dags.c.spec_json, dags.c.fileloc).where(dags.c.dag_id == dag_id)
     existing = conn.execute(query).first()
     if existing is None:
         if _insert_if_absent(conn, {"dag_id": dag_id, "fileloc": fileloc, "spec_json": spec_json,
-                                    "is_paused": False, "updated_at": now}):
+                                    "is_paused": paused, "updated_at": now}):
             sync_datasets(conn, dag_id, spec_json, now)      # catalog, producers and consumers
             return
         existing = conn.execute(query).one()                 # another writer inserted it
@@ -56,3 +58,15 @@ def list_dags(conn: sa.Connection) -> list[tuple[str, str, bool]]:
     """(dag_id, fileloc, is_paused) for every stored DAG."""
     q = sa.select(dags.c.dag_id, dags.c.fileloc, dags.c.is_paused).order_by(dags.c.dag_id)
     return [(r.dag_id, r.fileloc, bool(r.is_paused)) for r in conn.execute(q)]
+
+
+def stored_spec(conn: sa.Connection, dag_id: str) -> tuple[str, str] | None:
+    """(fileloc, spec_json) of a DAG as last recorded, or None."""
+    row = conn.execute(sa.select(dags.c.fileloc, dags.c.spec_json)
+                       .where(dags.c.dag_id == dag_id)).first()
+    return None if row is None else (row.fileloc, row.spec_json)
+
+
+def is_paused(conn: sa.Connection, dag_id: str) -> bool:
+    row = conn.execute(sa.select(dags.c.is_paused).where(dags.c.dag_id == dag_id)).first()
+    return bool(row and row.is_paused)

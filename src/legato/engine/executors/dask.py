@@ -35,7 +35,6 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from .. import registry
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture
 from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
@@ -93,8 +92,6 @@ _capture_lock = threading.Lock()
 _capture_installed = False
 _running: dict[TryId, int] = {}        # try -> the worker thread running it (for timeouts)
 _running_lock = threading.Lock()
-_dag_stamps: dict[str, tuple[str, int]] = {}    # dag_id -> (file, mtime) last imported
-_stamps_lock = threading.Lock()
 
 
 def _ensure_capture() -> None:
@@ -125,21 +122,6 @@ def _claim(request: TryRequest, where: str) -> str | None:
     return None
 
 
-def _fresh_dag(request: TryRequest) -> None:
-    """A cluster outlives schedulers and DAG edits: re-import a DAG whose file changed (or
-    moved) since this worker last imported it, rather than run yesterday's code."""
-    try:
-        stamp = (request.fileloc, os.stat(request.fileloc).st_mtime_ns)
-    except OSError:
-        return                           # get_dag reports the missing file
-    with _stamps_lock:
-        if _dag_stamps.get(request.dag_id) == stamp:
-            return
-        _dag_stamps[request.dag_id] = stamp
-        with registry._lock:             # noqa: SLF001 - no public "forget" in the registry
-            registry._dags.pop(request.dag_id, None)  # noqa: SLF001
-
-
 def run_on_worker(request: TryRequest, token: str) -> TryFinished:
     """The Dask task: run one try on this worker and return its outcome."""
     from distributed import get_worker
@@ -151,7 +133,6 @@ def run_on_worker(request: TryRequest, token: str) -> TryFinished:
                               "rescheduled it, but a try never runs twice: Legato retries it "
                               "as a new try if its retry policy allows")
     _ensure_capture()
-    _fresh_dag(request)
     tid = _try_id(request)
 
     def report(event: TryEvent) -> None:

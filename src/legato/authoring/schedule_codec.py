@@ -1,0 +1,63 @@
+"""A DAG's `schedule` as plain data and back, so the scheduler can work from a stored spec.
+
+DAG files are imported in a child process (engine/dagprocessor.py); what comes back is the
+spec's JSON, and the scheduler rebuilds each schedule from it: a cron string or preset stays a
+string, a timedelta is kept in seconds, a dataset list as its URIs, an event trigger as its
+source kind and fields. Any other schedule object may take part by offering
+`to_schedule_def() -> dict` and a classmethod `from_schedule_def(dict)`; it is stored with its
+import path. Pure: the event trigger classes are imported only to rebuild one.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from datetime import timedelta
+from typing import Any
+
+_TRIGGERS = {"file": "FileArrival", "webhook": "Webhook", "queue": "Queue"}
+
+
+def encode_schedule(schedule: Any) -> dict[str, Any] | None:
+    """The plain-data form of a schedule (None for no schedule)."""
+    if schedule is None:
+        return None
+    if isinstance(schedule, str):
+        return {"kind": "cron", "value": schedule}
+    if isinstance(schedule, timedelta):
+        return {"kind": "timedelta", "seconds": schedule.total_seconds()}
+    if isinstance(schedule, list | tuple):
+        return {"kind": "datasets", "uris": [getattr(d, "uri", str(d)) for d in schedule]}
+    if getattr(schedule, "is_event_trigger", False) and dataclasses.is_dataclass(schedule):
+        return {"kind": "event", "source": schedule.source, "fields": dataclasses.asdict(schedule)}
+    if hasattr(schedule, "to_schedule_def"):
+        cls = type(schedule)
+        return {"kind": "object", "path": f"{cls.__module__}:{cls.__qualname__}",
+                "data": schedule.to_schedule_def()}
+    raise TypeError(f"a schedule of type {type(schedule).__name__} cannot be stored")
+
+
+def decode_schedule(data: dict[str, Any] | None) -> Any:
+    """The schedule object `encode_schedule` described."""
+    if data is None:
+        return None
+    kind = data["kind"]
+    if kind == "cron":
+        return data["value"]
+    if kind == "timedelta":
+        return timedelta(seconds=data["seconds"])
+    if kind == "datasets":
+        from .dataset import Dataset
+
+        return [Dataset(uri) for uri in data["uris"]]
+    if kind == "event":
+        from ..events import triggers
+
+        return getattr(triggers, _TRIGGERS[data["source"]])(**data["fields"])
+    if kind == "object":
+        module, _, name = data["path"].partition(":")
+        cls: Any = importlib.import_module(module)
+        for part in name.split("."):
+            cls = getattr(cls, part)
+        return cls.from_schedule_def(data["data"])
+    raise ValueError(f"unknown stored schedule kind {kind!r}")

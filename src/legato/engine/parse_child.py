@@ -1,0 +1,41 @@
+"""The child process of the DAG processor: `python -m legato.engine.parse_child FILE`.
+
+Imports one DAG file and writes one JSON line to its stdout: {"specs": [spec JSON of each
+DAG], "errors": [[file, line, message], ...]}. Whatever the file prints at import goes to
+stderr, so it cannot corrupt the answer. It exits with os._exit, so a DAG file's atexit hooks
+and non-daemon threads cannot keep it alive; a file that calls sys.exit() is reported as an
+error by the loader, one that calls os._exit() or never finishes is reported by the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def main(path: str) -> None:
+    sys.path[:] = json.loads(os.environ.get("LEGATO_PARSE_SYS_PATH") or "null") or sys.path
+    answer_fd = os.dup(1)
+    os.dup2(2, 1)                      # prints at import go to stderr
+    from ..authoring.loader import load_file
+
+    loaded = load_file(path)
+    specs, errors = [], [[e.file, e.line, e.message] for e in loaded.errors]
+    for dag in loaded.dags:
+        try:
+            specs.append(dag.spec_json())
+        except Exception as exc:  # noqa: BLE001 - e.g. a cycle found while building the spec
+            errors.append([path, None, f"DAG {dag.dag_id!r}: {type(exc).__name__}: {exc}"])
+    sys.stdout.flush()
+    data = json.dumps({"specs": specs, "errors": errors}).encode()
+    view = memoryview(data)
+    while view:
+        view = view[os.write(answer_fd, view):]
+
+
+if __name__ == "__main__":
+    try:
+        main(sys.argv[1])
+    finally:
+        os._exit(0)
