@@ -44,8 +44,20 @@ def test_contexts_hand_out_pendulum_datetimes_and_the_airflow_manual_interval(tm
     path = tmp_path / "dates.py"
     path.write_text(PENDULUM_DAG)
     out = _run_in_subprocess(path, tmp_path / "h1")
+    # Airflow 3's default CronTriggerTimetable: a manual run's interval is its logical date
     assert out == ('["success", ["pendulum.datetime", "2024-01-03T00:00:00+00:00", '
-                   '"2024-01-02T00:00:00+00:00"]]')
+                   '"2024-01-03T00:00:00+00:00"]]')
+
+
+def test_a_data_interval_timetable_infers_the_last_complete_interval(tmp_path):
+    path = tmp_path / "dates.py"
+    path.write_text(PENDULUM_DAG.replace(
+        'schedule="@daily"', 'schedule=CronDataIntervalTimetable("@daily", timezone="UTC")'
+    ).replace("from airflow.sdk import DAG, task",
+              "from airflow.sdk import DAG, task\n"
+              "from airflow.timetables.interval import CronDataIntervalTimetable"))
+    out = _run_in_subprocess(path, tmp_path / "h3")
+    assert out.endswith('"2024-01-03T00:00:00+00:00", "2024-01-02T00:00:00+00:00"]]')
 
 
 def test_without_pendulum_contexts_hand_out_plain_datetimes(tmp_path):

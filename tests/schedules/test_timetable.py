@@ -533,12 +533,16 @@ def test_infer_manual_data_interval_as_airflow(schedule, run_after, expected):
     assert infer_manual_data_interval(schedule, run_after) == expected
 
 
-def test_data_interval_infers_only_for_schedules_that_ask_for_it():
-    class AirflowCron(str):
-        infer_manual_interval = True
+def test_data_interval_follows_the_manual_interval_a_schedule_asks_for():
+    class Trigger(str):
+        manual_interval = "trigger"      # Airflow 3's default CronTriggerTimetable
 
-    assert data_interval("@daily", u(2024, 1, 3)) == (u(2024, 1, 3), u(2024, 1, 4))
-    assert data_interval(AirflowCron("@daily"), u(2024, 1, 3)) == (u(2024, 1, 2), u(2024, 1, 3))
+    class Data(str):
+        manual_interval = "data"         # CronDataIntervalTimetable
+
+    assert data_interval("@daily", u(2024, 1, 3, 5)) == (u(2024, 1, 3, 5), u(2024, 1, 4))
+    assert data_interval(Trigger("@daily"), u(2024, 1, 3, 5)) == (u(2024, 1, 3, 5), u(2024, 1, 3, 5))
+    assert data_interval(Data("@daily"), u(2024, 1, 3, 5)) == (u(2024, 1, 2), u(2024, 1, 3))
 
 
 @pytest.mark.parametrize(("start", "last", "now", "expected"), [

@@ -15,8 +15,8 @@ Daylight-saving rules (local wall-clock fire times that do not map to exactly on
 
 Where Airflow and croniter disagree, Airflow is followed: "@quarterly" is a preset; a
 `timedelta` schedule with catchup=False starts its latest interval on the epoch grid of the
-delta (as Airflow's DeltaDataIntervalTimetable), not on start_date's; `infer_manual_data_interval`
-gives a manual run of an Airflow DAG the last complete interval ending at its logical date.
+delta (as Airflow's DeltaDataIntervalTimetable), not on start_date's; a manual run of an Airflow
+DAG gets the interval Airflow gives it (see `data_interval`).
 
 Nothing here reads a clock: `now` is always an argument.
 """
@@ -299,9 +299,15 @@ def next_fire(schedule: Any, after: datetime, tz: str = "UTC") -> datetime | Non
 def data_interval(schedule: Any, logical_date: datetime, tz: str = "UTC") -> tuple[datetime, datetime]:
     """The span a run at `logical_date` covers: up to the schedule's next fire time (so the
     `@daily` run of 2023-01-01 covers that day, 23 or 25 hours on a DST day); an
-    unscheduled or "@once" run covers the instant of its logical date. A schedule marked
-    `infer_manual_interval` (an Airflow DAG's) follows `infer_manual_data_interval`."""
-    if getattr(schedule, "infer_manual_interval", False):
+    unscheduled or "@once" run covers the instant of its logical date.
+
+    An Airflow DAG's schedule says how Airflow would infer it (`manual_interval`): "trigger"
+    (Airflow 3's default CronTriggerTimetable / DeltaTriggerTimetable: the instant of the
+    logical date) or "data" (CronDataIntervalTimetable: `infer_manual_data_interval`)."""
+    mode = getattr(schedule, "manual_interval", None)
+    if mode == "trigger":
+        return logical_date, logical_date
+    if mode == "data":
         return infer_manual_data_interval(schedule, logical_date, tz)
     end = next_fire(schedule, logical_date, tz)
     return logical_date, end if end is not None else logical_date

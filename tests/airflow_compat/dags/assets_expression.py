@@ -1,13 +1,12 @@
-"""An asset expression as a schedule: (a & b) | c; Airflow 2's Dataset names too."""
+"""An asset expression as a schedule: (a & b) | c."""
 from datetime import datetime
 
-from airflow.datasets import Dataset
 from airflow.providers.standard.operators.empty import EmptyOperator
 from airflow.sdk import DAG, Asset
 
 a = Asset("file:///tmp/a.csv")
 b = Asset("file:///tmp/b.csv")
-c = Dataset("file:///tmp/c.csv")
+c = Asset(name="c", uri="file:///tmp/c.csv")
 
 with DAG("assets_expression", schedule=(a & b) | c, start_date=datetime(2024, 1, 1),
          catchup=False):

@@ -15,7 +15,7 @@ with DAG("templates_macros", schedule="@daily", start_date=datetime(2024, 1, 1),
     BashOperator(task_id="dates", bash_command=(
         'test "{{ ds }}" = "2024-01-03" && test "{{ ds_nodash }}" = "20240103" && '
         'test "{{ macros.ds_add(ds, 5) }}" = "2024-01-08" && '
-        'test "{{ data_interval_start | ds }}" = "2024-01-02" && '
+        'test "{{ data_interval_start | ds }}" = "2024-01-03" && '
         'test "{{ logical_date.strftime(\'%Y\') }}" = "2024"'))
     BashOperator(task_id="names", bash_command=(
         'test "{{ team | shout }}" = "DATA!" && test "{{ task.task_id }}" = "names" && '

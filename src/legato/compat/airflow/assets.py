@@ -125,3 +125,10 @@ class OutletEventAccessors(dict):  # type: ignore[type-arg]
     def __missing__(self, key: Any) -> OutletEventAccessor:
         value = self[key] = OutletEventAccessor(key)
         return value
+
+
+class InletEvents(dict):  # type: ignore[type-arg]
+    """`context["inlet_events"][asset]`: the asset's events (none are kept for tasks yet)."""
+
+    def __missing__(self, key: Any) -> list[Any]:
+        return []

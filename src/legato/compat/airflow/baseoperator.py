@@ -198,6 +198,8 @@ class BaseOperator(Task):
         self.task_display_name = task_display_name or task_id
         self.airflow_kwargs = {k: v for k, v in kwargs.items() if k in NO_EFFECT}
         self.expand_args: dict[str, Any] = {}
+        task_id = str(getattr(task_id, "value", task_id))
+        self.airflow_inlets, self.airflow_outlets = _as_list(inlets), _as_list(outlets)
         full_id = group.child_id(task_id) if group is not None else task_id
         super().__init__(
             full_id, dag=dag, trigger_rule=_rule(trigger_rule),
@@ -207,7 +209,7 @@ class BaseOperator(Task):
             owner=owner, on_failure_callback=_callback(on_failure_callback),
             on_retry_callback=_callback(on_retry_callback),
             on_success_callback=_callback(on_success_callback),
-            inlets=_as_list(inlets), outlets=_as_list(outlets), doc=doc or doc_md,
+            inlets=_datasets(inlets), outlets=_datasets(outlets), doc=doc or doc_md,
             _dedupe=_legato_dedupe)
         if group is not None:
             group.add(self)
@@ -340,7 +342,16 @@ class BaseOperator(Task):
         return PartialOperator(cls, kwargs)
 
     def map_sources(self) -> dict[str, Any]:
-        return self.expand_args
+        """What the planner expands over: a source whose length is known at definition (a
+        literal list, or the output of a task mapped over literal lists) as a list of that
+        length; the element itself is always resolved at run time (mapping.element_kwargs)."""
+        from .mapping import known_length
+
+        out: dict[str, Any] = {}
+        for name, source in self.expand_args.items():
+            n = known_length(source)
+            out[name] = source if n is None else [None] * n
+        return out
 
     # -- dependencies ---------------------------------------------------------------------
     def set_downstream(self, other: Any) -> None:  # type: ignore[override]
@@ -376,6 +387,13 @@ def _as_list(value: Any) -> list[Any]:
     if value is None:
         return []
     return list(value) if isinstance(value, list | tuple | set) else [value]
+
+
+def _datasets(value: Any) -> list[Any]:
+    """The Legato Datasets among Airflow inlets/outlets (aliases and task refs are not)."""
+    from ...authoring.dataset import Dataset
+
+    return [v for v in _as_list(value) if isinstance(v, Dataset)]
 
 
 def _refs_in(value: Any) -> list[Any]:

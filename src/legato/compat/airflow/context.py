@@ -172,7 +172,7 @@ def airflow_context(ctx: LegatoContext, task: Any = None) -> Context:
         return cached
     task = task if task is not None else ctx.task
     ti = TaskInstance(ctx, task)
-    from .assets import OutletEventAccessors
+    from .assets import InletEvents, OutletEventAccessors
 
     out = Context(_dates(ctx))
     out.update({
@@ -180,8 +180,9 @@ def airflow_context(ctx: LegatoContext, task: Any = None) -> Context:
         "dag_run": DagRun(ctx, _conf_of(ctx)), "params": _params(ctx, task),
         "var": {"value": _Var(False), "json": _Var(True)}, "conn": _Conn(),
         "macros": MACROS, "conf": __import__(f"{__package__}.models", fromlist=["conf"]).conf,
-        "inlets": list(getattr(task, "inlets", ())), "outlets": list(getattr(task, "outlets", ())),
-        "outlet_events": OutletEventAccessors(), "inlet_events": {},
+        "inlets": list(getattr(task, "airflow_inlets", getattr(task, "inlets", ()))),
+        "outlets": list(getattr(task, "airflow_outlets", getattr(task, "outlets", ()))),
+        "outlet_events": OutletEventAccessors(), "inlet_events": InletEvents(),
         "triggering_asset_events": {}, "triggering_dataset_events": {},
         "map_index_template": None, "test_mode": False, "expanded_ti_count": None,
         "task_instance_key_str": f"{ctx.dag_id}__{ctx.task_id}__{ctx.ds_nodash}",

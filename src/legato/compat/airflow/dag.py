@@ -21,7 +21,7 @@ from ...authoring.dag import DAG as LegatoDAG
 from . import registry
 from .assets import schedule_assets
 from .models import NOTSET, param_defaults
-from .timeutil import Timetable
+from .timeutil import CronTriggerTimetable, DeltaTriggerTimetable, Timetable
 
 _LEGATO_DIR = str(Path(__file__).resolve().parents[2])
 _IGNORED = ("max_active_tasks", "dagrun_timeout", "owner_links", "access_control",
@@ -40,29 +40,43 @@ def _user_file() -> str:
 
 
 class AirflowCron(str):
-    """A cron string or preset of an Airflow DAG: manual runs infer their data interval as
-    Airflow does (schedules.timetable.infer_manual_data_interval)."""
+    """A cron string or preset of an Airflow DAG: a manual run's data interval is inferred as
+    Airflow 3 does (`manual_interval`, see schedules.timetable.data_interval)."""
 
     __slots__ = ()
-    infer_manual_interval = True
+    manual_interval = "trigger"      # Airflow 3's default: CronTriggerTimetable
+
+
+class AirflowDataCron(AirflowCron):
+    __slots__ = ()
+    manual_interval = "data"         # CronDataIntervalTimetable (Airflow 2's default)
 
 
 class AirflowDelta(timedelta):
     __slots__ = ()
-    infer_manual_interval = True
+    manual_interval = "trigger"
 
 
-def _marked(schedule: Any) -> Any:
+class AirflowDataDelta(AirflowDelta):
+    __slots__ = ()
+    manual_interval = "data"
+
+
+def _marked(schedule: Any, data: bool) -> Any:
     if isinstance(schedule, str) and schedule not in ("@once",):
-        return AirflowCron(schedule)
+        return (AirflowDataCron if data else AirflowCron)(schedule)
     if isinstance(schedule, timedelta):
-        return AirflowDelta(seconds=schedule.total_seconds())
+        return (AirflowDataDelta if data else AirflowDelta)(seconds=schedule.total_seconds())
     return schedule
 
 
 def to_schedule(dag_id: str, schedule: Any) -> Any:
     """Airflow's schedule value as one Legato's timetables accept."""
-    return _marked(_translated(dag_id, schedule))
+    from .timeutil import CronDataIntervalTimetable, DeltaDataIntervalTimetable
+
+    data = isinstance(schedule, CronDataIntervalTimetable | DeltaDataIntervalTimetable) and \
+        not isinstance(schedule, CronTriggerTimetable | DeltaTriggerTimetable)
+    return _marked(_translated(dag_id, schedule), data)
 
 
 def _translated(dag_id: str, schedule: Any) -> Any:

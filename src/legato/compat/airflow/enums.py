@@ -83,3 +83,19 @@ class WeightRule(StrEnum):
 
 # Airflow's old name for none_failed_min_one_success.
 LEGACY_RULES = {"none_failed_or_skipped": "none_failed_min_one_success", "dummy": "always"}
+
+
+class WeekDay(StrEnum):
+    """`airflow.utils.weekday.WeekDay` (compared by name, e.g. "MONDAY")."""
+
+    MONDAY = "MONDAY"
+    TUESDAY = "TUESDAY"
+    WEDNESDAY = "WEDNESDAY"
+    THURSDAY = "THURSDAY"
+    FRIDAY = "FRIDAY"
+    SATURDAY = "SATURDAY"
+    SUNDAY = "SUNDAY"
+
+    @classmethod
+    def get_weekday_number(cls, week_day_str: str) -> int:
+        return list(cls).index(cls(week_day_str.upper())) + 1

@@ -38,6 +38,17 @@ def _populate(module: ModuleType, name: str) -> None:
         impl = importlib.import_module(f"{__package__}.{WHERE[attr]}")
         setattr(module, attr, getattr(impl, attr))
     module.__all__ = list(MODULES.get(name, ()))  # type: ignore[attr-defined]
+    module.__getattr__ = _missing(name)  # type: ignore[attr-defined]
+
+
+def _missing(module: str) -> Any:
+    def __getattr__(attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        raise ImportError(f"cannot import name {attr!r} from {module!r}: Legato's Airflow "
+                          "compatibility does not serve it (see `legato airflow check`)")
+
+    return __getattr__
 
 
 class _Loader(importlib.abc.Loader):

@@ -59,6 +59,25 @@ def make_mapped(cls: type, fixed: dict[str, Any], mapped: dict[str, Any]) -> Any
     return op
 
 
+def known_length(source: Any) -> int | None:
+    """The number of elements of a map source when the DAG's definition fixes it."""
+    if isinstance(source, list | tuple):
+        return len(source)
+    if isinstance(source, ZipXComArg):
+        lengths = [known_length(a) for a in source.args]
+        return None if None in lengths else min(lengths)  # type: ignore[type-var]
+    if isinstance(source, XComArg) and source.key == "return_value":
+        upstream = source.operator.expand_args
+        if upstream:
+            lengths = [known_length(s) for s in upstream.values()]
+            if None not in lengths and KWARGS not in upstream:
+                n = 1
+                for length in lengths:
+                    n *= length  # type: ignore[operator]
+                return n
+    return None
+
+
 def _required_keywords(cls: type) -> set[str]:
     import inspect
 

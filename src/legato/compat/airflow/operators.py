@@ -14,7 +14,7 @@ import os
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .baseoperator import BaseOperator
@@ -73,6 +73,8 @@ class PythonOperator(BaseOperator):
         self.op_kwargs = dict(op_kwargs or {})
         self.templates_dict = templates_dict
         self.show_return_value_in_logs = show_return_value_in_logs
+        if templates_exts:
+            self.template_ext = tuple(templates_exts)
         if provide_context is not None:
             from .registry import note
 
@@ -275,8 +277,11 @@ class BranchDateTimeOperator(BaseBranchOperator):
             upper = datetime.combine(now.date(), upper, tzinfo=now.tzinfo)
         lower = lower.replace(tzinfo=lower.tzinfo or UTC) if lower else None
         upper = upper.replace(tzinfo=upper.tzinfo or UTC) if upper else None
-        inside = (lower is None or lower <= now) and (upper is None or now < upper)
-        return self.true_ids if inside else self.false_ids
+        if lower is not None and upper is not None and upper < lower:
+            upper = upper + timedelta(days=1)          # a window across midnight
+        if (upper is not None and upper < now) or (lower is not None and lower > now):
+            return self.false_ids
+        return self.true_ids
 
 
 class BranchDayOfWeekOperator(BaseBranchOperator):

@@ -167,12 +167,11 @@ class FileSensor(BaseSensorOperator):
         self.filepath, self.fs_conn_id, self.recursive = filepath, fs_conn_id, recursive
 
     def _base(self) -> str:
+        """The connection's `path` extra; as in Airflow 3, the connection must exist (there is
+        no default `fs_default`: set AIRFLOW_CONN_FS_DEFAULT or LEGATO_CONN_FS_DEFAULT)."""
         from .models import get_connection
 
-        try:
-            return get_connection(self.fs_conn_id).extra_dejson.get("path", "")
-        except AirflowException:
-            return ""
+        return get_connection(self.fs_conn_id).extra_dejson.get("path", "")
 
     def poke(self, context: Any) -> bool:
         full = os.path.join(self._base(), str(self.filepath))

@@ -36,14 +36,23 @@ def resolve_template_files(op: Any) -> None:
     if not exts:
         return
     missing: list[str] = []
-    for field in op.template_fields:
-        value = getattr(op, field, None)
+
+    def resolved(value: Any) -> Any:
         if isinstance(value, str) and value.endswith(exts):
             text = _read_template(op.dag, value)
             if text is None:
                 missing.append(value)
-            else:
-                setattr(op, field, text)
+            return value if text is None else text
+        if isinstance(value, list):
+            return [resolved(v) for v in value]
+        if isinstance(value, dict):
+            return {k: resolved(v) for k, v in value.items()}
+        return value
+
+    for field in op.template_fields:
+        value = getattr(op, field, None)
+        if value is not None:
+            setattr(op, field, resolved(value))
     op._missing_templates = missing
 
 

@@ -54,6 +54,13 @@ class XComArg(ResultRef):
         """The value(s) this reference stands for, from what was pulled for task_id/key."""
         return pulled
 
+    def __enter__(self) -> XComArg:
+        self.operator.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.operator.__exit__(*exc)
+
     # -- dependencies -------------------------------------------------------------------
     def set_upstream(self, other: Any) -> None:
         for op in self.operators:

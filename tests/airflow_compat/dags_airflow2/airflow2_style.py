@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from airflow import DAG
+from airflow.datasets import Dataset
 from airflow.operators.bash_operator import BashOperator
 from airflow.operators.dummy import DummyOperator
 from airflow.operators.python_operator import BranchPythonOperator, PythonOperator
@@ -26,5 +27,6 @@ with DAG("airflow2_style", default_args=default_args, schedule_interval="@daily"
     even = BashOperator(task_id="even", bash_command="echo even")
     odd = BashOperator(task_id="odd", bash_command="echo odd")
     done = PythonOperator(task_id="report", python_callable=report, provide_context=True,
-                          trigger_rule="none_failed_or_skipped")
+                          trigger_rule="none_failed_or_skipped",
+                          outlets=[Dataset("file:///tmp/airflow2_report.csv")])
     start >> branch >> [even, odd] >> done

@@ -1,0 +1,1 @@
+"""Airflow DAG files on Legato, compared with real Airflow (issue 14)."""
