@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from starlette.routing import compile_path
 
@@ -111,7 +111,7 @@ class LiveHub:
         for route in self.routes:
             match = route.pattern.match(parts.path)
             if match:
-                params = {k: route.convertors[k].convert(v) for k, v in match.groupdict().items()}
+                params = {k: route.convertors[k].convert(unquote(v)) for k, v in match.groupdict().items()}
                 return Topic(url, lambda r=route, p=params: r.build(p, query), route.reads_files)
         raise ValueError(f"no live page at {parts.path!r}")
 
@@ -121,13 +121,13 @@ class LiveHub:
         self._start()
         assert self._closing is not None
         queue: asyncio.Queue[str | None] = asyncio.Queue(maxsize=64)
-        self.topics.setdefault(topic.url, topic).subscribers.add(queue)
-        topic = self.topics[topic.url]
+        topic = self.topics.setdefault(topic.url, topic)
         ends = time.monotonic() + MAX_STREAM_S
         try:
             yield "retry: 1000\n\n"
             if topic.last is None:
                 await self._refresh(topic)
+            topic.subscribers.add(queue)          # from here on it gets every change
             if topic.last is not None and last_event_id != _version(topic.last):
                 yield _event(topic.last)
             while not self._closing.is_set() and time.monotonic() < ends:
