@@ -25,9 +25,9 @@ class NewTokenBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Literal["viewer", "operator", "admin"]
     name: str | None = Field(default=None, max_length=250, pattern=r"^[^\x00]*$")
-    expires_in: str | None = Field(default=None, pattern=r"^[1-9][0-9]{0,3}[mhdw]$",
-                                   description="Lifetime: 90m, 12h, 30d or 2w (at most 3660 "
-                                               "days); default: until revoked.")
+    expires_in: str | None = Field(default=None, pattern=token_service.LIFETIME_PATTERN,
+                                   description="Lifetime: 90m, 12h, 30d or 2w; default: until "
+                                               "revoked.")
 
 
 @router.get("/audit", response_model=list[AuditEntry], responses=errors(401, 403, 422))

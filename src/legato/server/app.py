@@ -19,7 +19,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.staticfiles import StaticFiles
@@ -39,6 +39,7 @@ from . import (
     metrics_route,
     ui,
 )
+from .deps import known_query_only
 from .gate import Gate
 from .ratelimit import RateLimit, parse_rate_limit
 from .ui.lineage_pages import build_lineage_ui
@@ -46,7 +47,7 @@ from .ui.ops_pages import build_ops_ui
 from .ui.routes import HERE as UI_DIR
 
 PREFIX = "/api/v1"
-API_ROUTERS = (api_meta.router, api_dags.router, api_runs.router, api_admin.router,
+API_ROUTERS = (api_dags.router, api_runs.router, api_admin.router,
                api_incidents.router, api_quality.router, api_lineage.router, api_events.router)
 DESCRIPTION = (
     "Legato's API. Every operation but /health needs `Authorization: Bearer <token>` (roles "
@@ -65,9 +66,10 @@ def create_app(settings: Settings, rate_limit: RateLimit | str | None = None) ->
     handlers.install(app)
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=1)   # a 2,500-cell grid: 380 KiB
     app.add_middleware(Gate, settings=settings, rate=rate_limit)             # outermost: first
+    app.include_router(api_meta.router, prefix=PREFIX)                       # health, docs
     for router in API_ROUTERS:
-        app.include_router(router, prefix=PREFIX)
-    app.include_router(metrics_route.router)                                 # /metrics
+        app.include_router(router, prefix=PREFIX, dependencies=[Depends(known_query_only)])
+    app.include_router(metrics_route.router, dependencies=[Depends(known_query_only)])
     record = partial(audit.record, settings)
     app.include_router(ui.build_ui(settings, record))
     app.include_router(build_ops_ui(settings, record))      # incidents, dead letters, quality
@@ -79,7 +81,8 @@ def create_app(settings: Settings, rate_limit: RateLimit | str | None = None) ->
 
 def openapi_document(app: FastAPI) -> dict[str, Any]:
     """FastAPI's document, plus the signed-delivery scheme of the webhook triggers (a token OR
-    a signature), cached like FastAPI's own."""
+    a signature), with every error answer as JSON (FastAPI files them under a route's own
+    media type, text/plain for logs); cached like FastAPI's own."""
     if app.openapi_schema is None:
         doc = get_openapi(title=app.title, version=app.version, description=app.description,
                           routes=app.routes)
@@ -89,9 +92,13 @@ def openapi_document(app: FastAPI) -> dict[str, Any]:
             "description": "sha256=<hex HMAC-SHA256 of \"<X-Legato-Timestamp>.<X-Legato-Event-Id>."
                            "<raw body>\"> under the webhook's secret; the timestamp (Unix "
                            "seconds) within 5 minutes of the server's clock."}
+        error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
         for item in doc.get("paths", {}).values():
             for operation in item.values():
                 if operation.pop("x-legato-signed", False):
                     operation["security"] = [{"bearer": []}, {"webhookSignature": []}]
+                for status, answer in operation.get("responses", {}).items():
+                    if status >= "400":              # every error is JSON, whatever the 200 is
+                        answer["content"] = error_body
         app.openapi_schema = doc
     return app.openapi_schema

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from ..config import Settings
@@ -47,6 +48,33 @@ def require(role: str) -> Any:
             raise Forbidden(f"role {token.role!r} may not do this (needs {role})")
         return token
     return Depends(check)
+
+
+def known_query_only(request: Request) -> None:
+    """Refuse query parameters the operation does not declare (422): a typo such as
+    `/runs?dag=x` would otherwise be ignored and answer with every DAG's runs."""
+    route = request.scope.get("route")
+    unknown = sorted(set(request.query_params) - _declared_query(route)) if route else []
+    if unknown:
+        raise RequestValidationError([{"type": "extra_forbidden", "loc": ("query", name),
+                                       "msg": "unknown query parameter"} for name in unknown])
+
+
+_declared: dict[int, frozenset[str]] = {}
+
+
+def _declared_query(route: Any) -> frozenset[str]:
+    names = _declared.get(id(route))
+    if names is None:
+        names = _declared[id(route)] = frozenset(_query_names(route.dependant))
+    return names
+
+
+def _query_names(dependant: Any) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
 
 
 Viewer = Annotated[TokenRow, require("viewer")]

@@ -22,7 +22,9 @@ from ..store.schema import MAX_ROW_ID
 
 _DURATION = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-MAX_LIFETIME = timedelta(days=3660)
+MAX_LIFETIME = timedelta(days=9999)
+# the API's pattern for a lifetime: every value it allows is at most MAX_LIFETIME
+LIFETIME_PATTERN = r"^([1-9][0-9]{0,5}m|[1-9][0-9]{0,4}h|[1-9][0-9]{0,3}d|[1-9][0-9]{0,2}w)$"
 
 
 @dataclass(frozen=True)
