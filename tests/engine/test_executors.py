@@ -55,15 +55,15 @@ def test_a_dead_worker_process_is_reported_lost_and_retried(tmp_path: Path) -> N
 
 def test_many_worker_deaths_in_one_run_lose_nothing_and_never_hang(tmp_path: Path) -> None:
     """Workers killed mid-try while siblings are reporting: every try is reported and the run
-    finishes. A death breaks the whole pool, so a try in flight beside it is lost too; six
-    deaths can cost one try six attempts, hence retries=6."""
+    finishes. A death costs only the try of the worker that died (its siblings' tries carry
+    on), so one retry is enough for every task."""
     dag_file = tmp_path / "many_deaths.py"
     dag_file.write_text(textwrap.dedent(f"""
         import os
         from pathlib import Path
         from legato import DAG, task
         HOME = Path({str(tmp_path)!r})
-        with DAG("many_deaths", default_args={{"retries": 6, "retry_delay": 0}}) as dag:
+        with DAG("many_deaths", default_args={{"retries": 1, "retry_delay": 0}}) as dag:
             @task
             def work(i):
                 marker = HOME / f"died-{{i}}"
