@@ -127,8 +127,26 @@ class OutletEventAccessors(dict):  # type: ignore[type-arg]
         return value
 
 
-class InletEvents(dict):  # type: ignore[type-arg]
-    """`context["inlet_events"][asset]`: the asset's events (none are kept for tasks yet)."""
+class InletEvents:
+    """`context["inlet_events"][asset]`: the events of one of the task's inlets (an index into
+    the inlets works too); no events are handed to tasks yet, so each is an empty list.
+    Anything that is not one of the task's inlets is a KeyError, as in Airflow."""
 
-    def __missing__(self, key: Any) -> list[Any]:
-        return []
+    def __init__(self, inlets: list[Any]) -> None:
+        self._inlets = list(inlets)
+
+    def __getitem__(self, key: Any) -> list[Any]:
+        if isinstance(key, int):
+            key = self._inlets[key]
+        if isinstance(key, AssetAlias) or (isinstance(key, LegatoDataset) and key in self._inlets):
+            return []
+        raise KeyError(key)
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self._inlets
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._inlets)
+
+    def __len__(self) -> int:
+        return len(self._inlets)

@@ -13,12 +13,22 @@ from typing import Any
 
 from .exceptions import AirflowException
 from .mapping import KWARGS
-from .operators import BranchPythonOperator, PythonOperator, ShortCircuitOperator, run_bash
+from .operators import (
+    BranchPythonOperator,
+    PythonOperator,
+    PythonVirtualenvOperator,
+    ShortCircuitOperator,
+    run_bash,
+)
 from .sensors import BaseSensorOperator, PokeReturnValue, call_poke
 from .xcom_arg import XComArg
 
 
 class _PythonDecoratedOperator(PythonOperator):
+    maps_into_op_kwargs = True
+
+
+class _VirtualenvDecoratedOperator(PythonVirtualenvOperator):
     maps_into_op_kwargs = True
 
 
@@ -159,8 +169,10 @@ class _Task:
     def python(self, python_callable: Any = None, **options: Any) -> Any:
         return _decorator(_PythonDecoratedOperator, python_callable, **options)
 
-    virtualenv = python
-    external_python = python
+    def virtualenv(self, python_callable: Any = None, **options: Any) -> Any:
+        return _decorator(_VirtualenvDecoratedOperator, python_callable, **options)
+
+    external_python = virtualenv
     pyspark = python
 
     def branch(self, python_callable: Any = None, **options: Any) -> Any:

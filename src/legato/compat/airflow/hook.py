@@ -45,8 +45,8 @@ def _missing(module: str) -> Any:
     def __getattr__(attr: str) -> Any:
         if attr.startswith("__"):
             raise AttributeError(attr)
-        raise ImportError(f"cannot import name {attr!r} from {module!r}: Legato's Airflow "
-                          "compatibility does not serve it (see `legato airflow check`)")
+        raise AttributeError(f"module {module!r} has no attribute {attr!r}: Legato's Airflow "
+                             "compatibility does not serve it (see `legato airflow check`)")
 
     return __getattr__
 

@@ -96,7 +96,8 @@ class PythonVirtualenvOperator(PythonOperator):
                  python_version: Any = None, system_site_packages: bool = True,
                  pip_install_options: Any = None, use_dill: bool = False,
                  serializer: Any = None, python: Any = None, expect_airflow: bool = True,
-                 venv_cache_path: Any = None, **kwargs: Any) -> None:
+                 venv_cache_path: Any = None, index_urls: Any = None,
+                 env_vars: Any = None, inherit_env: bool = True, **kwargs: Any) -> None:
         super().__init__(python_callable=python_callable, **kwargs)
         from .registry import note
 

@@ -113,6 +113,10 @@ class TaskGroup:
             root.set_upstream(other)
 
     def __rshift__(self, other: Any) -> Any:
+        from .models import EdgeModifier
+
+        if isinstance(other, EdgeModifier):
+            return other.__rrshift__(self)
         self.set_downstream(other)
         return other
 

@@ -3,7 +3,9 @@ another run's task states (ExternalTaskSensor), through Legato's store and servi
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .exceptions import AirflowException
@@ -20,10 +22,13 @@ def _find_dag(dag_id: str, fileloc: str) -> Any:
         return registry.get_dag(dag_id, fileloc)
     except registry.DagNotFound:
         pass
-    try:
-        return find_dag(load_settings(), dag_id)
-    except NotFound:
-        raise AirflowException(f"Dag id {dag_id} not found in DagModel") from None
+    settings = load_settings()
+    for folder in (settings.dags_folder, Path(fileloc).parent):   # the file's own folder too
+        try:
+            return find_dag(replace(settings, dags_folder=Path(folder)), dag_id)
+        except NotFound:
+            continue
+    raise AirflowException(f"Dag id {dag_id} not found in DagModel")
 
 
 def trigger_run(op: Any, context: Any) -> str:

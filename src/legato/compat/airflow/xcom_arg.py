@@ -71,6 +71,10 @@ class XComArg(ResultRef):
             op.set_downstream(other)
 
     def __rshift__(self, other: Any) -> Any:
+        from .models import EdgeModifier
+
+        if isinstance(other, EdgeModifier):
+            return other.__rrshift__(self)
         self.set_downstream(other)
         return other
 
