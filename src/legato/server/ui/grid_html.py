@@ -14,38 +14,38 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from ...services.ui_format import duration, short_date, when
-from ...services.ui_views import Cell, GridView
+from ...services.ui_views import NO_CELL, Cell, GridView
 
 
 def _label(task: str, date: str, cell: Cell, mapped: bool) -> str:
-    if cell.state == "none":
+    """The cell's accessible name; `task` and `date` come escaped, the rest is plain words."""
+    state, mix, instances, tries, seconds = cell
+    if state == "none":
         return f"{task}, {date}: no instance"
-    text = f"{task}, {date}: {cell.state}"
-    if cell.mix:
-        text += f" and {cell.mix}"
-    if mapped or cell.instances > 1:
-        text += f", {cell.instances} mapped instances"
-    if cell.tries:
-        text += f", try {cell.tries}"
-    if cell.duration_s is not None:
-        text += f", {duration(cell.duration_s)}"
+    text = f"{task}, {date}: {state}" if mix is None else f"{task}, {date}: {state} and {mix}"
+    if mapped or instances > 1:
+        text += f", {instances} mapped instances"
+    if tries:
+        text += f", try {tries}"
+    if seconds is not None:
+        text += f", {duration(seconds)}"
     return text
 
 
 def grid_body(view: GridView) -> Markup:
-    runs = [(r.run_id, f"/ui/runs/{quote(r.run_id, safe='')}/tasks/", when(r.logical_date))
+    runs = [(r.run_id, escape(f"/ui/runs/{quote(r.run_id, safe='')}/tasks/"), escape(when(r.logical_date)))
             for r in view.runs]
     out = []
     for task in view.tasks:
         tq, te = quote(task, safe=""), escape(task)
         mapped = task in view.mapped
+        extra = " mapped" if mapped else ""
         cells = []
         for run_id, base, date in runs:
-            cell = view.cell(run_id, task)
-            css = f"cell s-{cell.state}" + (f" mix-{cell.mix}" if cell.mix else "")
-            css += " mapped" if mapped else ""
-            label = escape(_label(task, date, cell, mapped))
-            cells.append(f'<td><a class="{css}" href="{escape(base)}{tq}" aria-label="{label}"></a></td>')
+            cell = view.cells.get(run_id, {}).get(task, NO_CELL)
+            css = f"cell s-{cell[0]}{extra}" if cell[1] is None else f"cell s-{cell[0]} mix-{cell[1]}{extra}"
+            label = _label(te, date, cell, mapped)
+            cells.append(f'<td><a class="{css}" href="{base}{tq}" aria-label="{label}"></a></td>')
         out.append(f'<tr data-task="{te}"><th class="task" scope="row"><a href="/ui/dags/'
                    f'{quote(view.dag_id, safe="")}#task-{tq}">{te}</a>{" ⧉" if mapped else ""}</th>'
                    + "".join(cells) + "</tr>")
