@@ -63,6 +63,7 @@ class Topic:
     seen_version: Any = None
     due: float = 0.0
     cost_s: float = 0.0
+    computing: asyncio.Task[None] | None = None     # the refresh in flight, shared by all waiters
 
 
 def diff(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any] | None:
@@ -126,7 +127,7 @@ class LiveHub:
         try:
             yield "retry: 1000\n\n"
             if topic.last is None:
-                await self._refresh(topic)
+                await self._refresh(topic)                # shared with any page that asks meanwhile
             topic.subscribers.add(queue)          # from here on it gets every change
             if topic.last is not None and last_event_id != _version(topic.last):
                 yield _event(topic.last)
@@ -190,6 +191,12 @@ class LiveHub:
             await asyncio.sleep(max(0.05, TICK_S - (time.monotonic() - started)))
 
     async def _refresh(self, topic: Topic) -> None:
+        """Compute the topic once, however many pages and ticks ask at the same time."""
+        if topic.computing is None or topic.computing.done():
+            topic.computing = asyncio.get_running_loop().create_task(self._compute(topic))
+        await asyncio.shield(topic.computing)
+
+    async def _compute(self, topic: Topic) -> None:
         loop = asyncio.get_running_loop()
         t0 = time.monotonic()
         try:
