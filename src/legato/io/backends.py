@@ -3,13 +3,14 @@ SQLAlchemy database (Core, `text()` with bound parameters; PostgreSQL in product
 
 A session is one transaction: `with backend.transaction() as s:` commits when the block ends
 and rolls back on any exception, so a load's delete, inserts and marks land together or not at
-all (DDL too: both DuckDB and PostgreSQL have transactional DDL). Statements are written with
-`:name` placeholders; DuckDB's session rewrites them to its `$name` form.
+all. (A missing table is created in a transaction of its own first: see io/ddl.py.)
+Statements are written with `:name` placeholders; DuckDB's session rewrites them to `$name`.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,8 @@ TYPES = {
             "numeric": "NUMERIC", "timestamp": "TIMESTAMP", "date": "DATE", "text": "TEXT"},
 }
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+LOCK_WAIT_S = 30.0           # how long a DuckDB open waits for another process's lock on the file
+_PG_CONFLICTS = ("40001", "40P01")    # serialization failure, deadlock: the loser may run again
 
 
 class Session(Protocol):
@@ -108,7 +111,9 @@ class SqlSession:
 
 class DuckBackend:
     """A DuckDB file (or `:memory:`), opened per transaction and closed after it, so another
-    process can open the file between loads (DuckDB allows one writing process at a time)."""
+    process can open the file between loads. DuckDB lets one process at a time open a file for
+    writing: an open that finds another process's lock waits for it (up to LOCK_WAIT_S), so
+    loads from several worker processes take turns instead of failing."""
 
     dialect = "duckdb"
 
@@ -117,11 +122,22 @@ class DuckBackend:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def _connect(self) -> Any:
         import duckdb
 
-        con = duckdb.connect(self.path)
+        deadline, pause = time.monotonic() + LOCK_WAIT_S, 0.005
+        while True:
+            try:
+                return duckdb.connect(self.path)
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        con = self._connect()
         try:
             con.begin()
             try:
@@ -132,6 +148,13 @@ class DuckBackend:
             con.commit()
         finally:
             con.close()
+
+    @staticmethod
+    def is_conflict(exc: BaseException) -> bool:
+        """A concurrent transaction won (DuckDB's optimistic concurrency): run it again."""
+        import duckdb
+
+        return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
 
     def describe(self) -> str:
         return f"duckdb:///{self.path}"
@@ -151,6 +174,12 @@ class SqlBackend:
     def transaction(self) -> Iterator[Session]:
         with self.engine.begin() as conn:
             yield SqlSession(conn)
+
+    @staticmethod
+    def is_conflict(exc: BaseException) -> bool:
+        """A serialization failure or a deadlock: the database rolled us back; run it again."""
+        orig = getattr(exc, "orig", None)
+        return getattr(orig, "sqlstate", None) in _PG_CONFLICTS
 
     def describe(self) -> str:
         return self.engine.url.render_as_string(hide_password=True)

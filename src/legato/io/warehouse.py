@@ -17,12 +17,17 @@ makes a retried or re-run task harmless:
   transaction, and a load whose `load_id` is already marked is a no-op (`skipped=True`).
 
 The table is created when missing, from `schema` (a Contract or a JSON Schema) or from the
-records. A record with a column the table lacks is refused (nothing is dropped silently).
+records, in a short transaction of its own just before the load (io/ddl.py: parallel first
+loads into a new table all succeed; a load that then fails leaves the new table empty). A
+record with a column the table lacks is refused (nothing is dropped silently). A load that
+loses a write conflict to a concurrent one (DuckDB's optimistic concurrency; a PostgreSQL
+serialization failure or deadlock) is rolled back and run again, up to CONFLICT_RETRIES times.
 """
 
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,10 +38,12 @@ from typing import Any
 
 from . import sqlnames
 from .backends import TYPES, DuckBackend, Session, SqlBackend
+from .ddl import TableMissing, create_once
 
 MODES = ("append", "replace_partition", "merge")
 LOADS_TABLE = "legato_loads"
 MAX_PARAMS = 30_000        # PostgreSQL binds at most 65,535 values per statement
+CONFLICT_RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -106,10 +113,29 @@ class Warehouse:
              partition: Mapping[str, Any] | None = None, keys: Sequence[str] | None = None,
              schema: Any = None, load_id: str | None = None) -> LoadResult:
         plan = _plan(table, records, mode, partition, keys, load_id)
+        created: set[str] = set()
+        conflicts = 0
+        while True:
+            try:
+                return self._load_once(table, plan, mode, partition, keys, load_id)
+            except TableMissing as missing:
+                if missing.table in created:
+                    raise RuntimeError(f"table {missing.table!r} disappeared while loading "
+                                       f"into it") from None
+                created.add(missing.table)
+                self._create(missing.table, table, plan, schema)
+            except Exception as exc:
+                if conflicts >= CONFLICT_RETRIES or not self.backend.is_conflict(exc):
+                    raise
+                conflicts += 1
+                time.sleep(0.01 * 2 ** conflicts)
+
+    def _load_once(self, table: str, plan: _Plan, mode: str, partition: Mapping[str, Any] | None,
+                   keys: Sequence[str] | None, load_id: str | None) -> LoadResult:
         with self.transaction() as s:
             if load_id is not None and _already_loaded(s, load_id):
                 return LoadResult(table, mode, skipped=True)
-            cols = _ensure_table(s, table, plan.records, schema, plan.extra_columns)
+            cols = _columns(s, table)
             _check_columns(table, cols, plan.records)
             if mode == "replace_partition":
                 result = _replace_partition(s, table, plan.records, dict(partition or {}))
@@ -120,6 +146,21 @@ class Warehouse:
             if load_id is not None:
                 _mark_loaded(s, load_id, table, result.inserted)
             return result
+
+    def _create(self, missing: str, table: str, plan: _Plan, schema: Any) -> None:
+        """Create `missing` (the load's table or the load marks) race-safely (io/ddl.py)."""
+        ddl = (_marks_ddl(self.backend.dialect) if missing == LOADS_TABLE
+               else _table_ddl(self.backend.dialect, table, plan.records, schema, plan.extra_columns))
+
+        def create() -> None:
+            with self.transaction() as s:
+                s.execute(ddl)
+
+        def exists() -> bool:
+            with self.transaction() as s:
+                return s.columns(*sqlnames.table(missing)) is not None
+
+        create_once(create, exists)
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -193,12 +234,15 @@ def _check_columns(table: str, cols: list[str], rows: list[dict[str, Any]]) -> N
 
 # -- statements -------------------------------------------------------------------------------
 
-def _ensure_table(s: Session, table: str, rows: list[dict[str, Any]], schema: Any,
-                  extra: Mapping[str, Any]) -> list[str]:
-    schema_name, name = sqlnames.table(table)
-    existing = s.columns(schema_name, name)
-    if existing is not None:
-        return existing
+def _columns(s: Session, table: str) -> list[str]:
+    existing = s.columns(*sqlnames.table(table))
+    if existing is None:
+        raise TableMissing(table)
+    return existing
+
+
+def _table_ddl(dialect: str, table: str, rows: list[dict[str, Any]], schema: Any,
+               extra: Mapping[str, Any]) -> str:
     if schema is not None:
         kinds = sqlnames.columns_from_schema(schema)
     else:
@@ -206,10 +250,9 @@ def _ensure_table(s: Session, table: str, rows: list[dict[str, Any]], schema: An
     if not kinds:
         raise ValueError(f"table {table!r} does not exist and there is no record or schema to "
                          f"create it from")
-    types = TYPES[s.dialect]
+    types = TYPES[dialect]
     body = ", ".join(f"{sqlnames.column(c)} {types[k]}" for c, k in kinds.items())
-    s.execute(f"CREATE TABLE {sqlnames.qualified(table)} ({body})")
-    return list(kinds)
+    return f"CREATE TABLE {sqlnames.qualified(table)} ({body})"
 
 
 def _insert(s: Session, table: str, rows: list[dict[str, Any]]) -> int:
@@ -276,12 +319,15 @@ def _merge(s: Session, table: str, cols: list[str], rows: list[dict[str, Any]],
 
 # -- load marks (append with load_id) ---------------------------------------------------------
 
+def _marks_ddl(dialect: str) -> str:
+    types = TYPES[dialect]
+    return (f'CREATE TABLE "{LOADS_TABLE}" ("load_id" {types["text"]} PRIMARY KEY, '
+            f'"table_name" {types["text"]} NOT NULL, "rows" BIGINT NOT NULL, '
+            f'"loaded_at" {types["timestamp"]} NOT NULL)')
+
+
 def _marks(s: Session) -> str:
-    if s.columns(None, LOADS_TABLE) is None:
-        types = TYPES[s.dialect]
-        s.execute(f'CREATE TABLE "{LOADS_TABLE}" ("load_id" {types["text"]} PRIMARY KEY, '
-                  f'"table_name" {types["text"]} NOT NULL, "rows" BIGINT NOT NULL, '
-                  f'"loaded_at" {types["timestamp"]} NOT NULL)')
+    _columns(s, LOADS_TABLE)
     return f'"{LOADS_TABLE}"'
 
 

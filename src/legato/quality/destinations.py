@@ -9,7 +9,8 @@ and a replay interrupted anywhere in between simply delivers again.
 `legato_delivered`, key primary key) are inserted in ONE transaction in the destination
 database, so either both are there or neither is; a key already marked is skipped, and two
 concurrent replays of one key cannot both commit (the second violates the primary key and
-retries, then finds the mark).
+retries, then finds the mark). A missing table (the destination's, or the marks) is created
+in a short transaction of its own first, so parallel first writes all land (io/ddl.py).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from ..io.ddl import TableMissing, create_once
 from .registry import caller_file, register
 
 Item = tuple[str, dict[str, Any]]
@@ -74,17 +76,47 @@ class SqlTable:
         self.origin = caller_file()
         register("destination", self.name, self, self.origin)
 
-    def _table(self, conn: Any, sample: dict[str, Any]) -> Any:
+    def _table(self, conn: Any) -> Any:
+        """The destination table, reflected; TableMissing if it does not exist yet."""
         import sqlalchemy as sa
 
-        md = sa.MetaData()
-        if sa.inspect(conn).has_table(self.table):
-            return sa.Table(self.table, md, autoload_with=conn)
-        names = self.columns or tuple(sample)
-        table = sa.Table(self.table, md, *[sa.Column(n, _column_type(sample.get(n)))
-                                           for n in names])
-        table.create(conn, checkfirst=True)
-        return table
+        if not sa.inspect(conn).has_table(self.table):
+            raise TableMissing(self.table)
+        return sa.Table(self.table, sa.MetaData(), autoload_with=conn)
+
+    def _create(self, missing: str, sample: dict[str, Any]) -> None:
+        import sqlalchemy as sa
+
+        engine = _engine(self.url)
+        if missing == MARKS_TABLE:
+            table = _marks_table(sa.MetaData())
+        else:
+            names = self.columns or tuple(sample)
+            table = sa.Table(self.table, sa.MetaData(),
+                             *[sa.Column(n, _column_type(sample.get(n))) for n in names])
+
+        def create() -> None:
+            with engine.begin() as conn:
+                table.create(conn)
+
+        def exists() -> bool:
+            with engine.connect() as conn:
+                return sa.inspect(conn).has_table(missing)
+
+        create_once(create, exists)
+
+    def _with_tables(self, work: Callable[[], int], sample: dict[str, Any]) -> int:
+        """Run `work` (one transaction), creating the tables it finds missing first."""
+        created: set[str] = set()
+        while True:
+            try:
+                return work()
+            except TableMissing as missing:
+                if missing.table in created:
+                    raise RuntimeError(f"table {missing.table!r} disappeared while writing "
+                                       f"to it") from None
+                created.add(missing.table)
+                self._create(missing.table, sample)
 
     def _rows(self, table: Any, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         names = [c.name for c in table.columns]
@@ -94,10 +126,14 @@ class SqlTable:
         """Insert `records` in one transaction (the task's normal load; not deduplicated)."""
         if not records:
             return 0
-        with _engine(self.url).begin() as conn:
-            table = self._table(conn, records[0])
-            conn.execute(table.insert(), self._rows(table, records))
-        return len(records)
+
+        def insert() -> int:
+            with _engine(self.url).begin() as conn:
+                table = self._table(conn)
+                conn.execute(table.insert(), self._rows(table, records))
+            return len(records)
+
+        return self._with_tables(insert, records[0])
 
     def deliver(self, items: Sequence[Item]) -> int:
         import sqlalchemy as sa
@@ -106,7 +142,7 @@ class SqlTable:
             return 0
         for attempt in range(3):
             try:
-                return self._deliver_once(items)
+                return self._with_tables(lambda: self._deliver_once(items), items[0][1])
             except sa.exc.IntegrityError:
                 if attempt == 2:
                     raise
@@ -116,13 +152,15 @@ class SqlTable:
         import sqlalchemy as sa
 
         with _engine(self.url).begin() as conn:
-            marks = _marks_table(conn)
+            if not sa.inspect(conn).has_table(MARKS_TABLE):
+                raise TableMissing(MARKS_TABLE)
+            marks = _marks_table(sa.MetaData())
             keys = [k for k, _ in items]
             done = {k for (k,) in conn.execute(sa.select(marks.c.key).where(marks.c.key.in_(keys)))}
             fresh = [(k, r) for k, r in items if k not in done]
             if not fresh:
                 return 0
-            table = self._table(conn, fresh[0][1])
+            table = self._table(conn)
             conn.execute(table.insert(), self._rows(table, [r for _, r in fresh]))
             now = datetime.now(UTC).replace(tzinfo=None)
             conn.execute(marks.insert(), [{"key": k, "destination": self.name, "at": now}
@@ -133,15 +171,13 @@ class SqlTable:
         return f"<SqlTable {self.name!r} {self.table}>"
 
 
-def _marks_table(conn: Any) -> Any:
+def _marks_table(md: Any) -> Any:
     import sqlalchemy as sa
 
-    table = sa.Table(MARKS_TABLE, sa.MetaData(),
-                     sa.Column("key", sa.String(64), primary_key=True),
-                     sa.Column("destination", sa.String(250), nullable=False),
-                     sa.Column("at", sa.DateTime, nullable=False))
-    table.create(conn, checkfirst=True)
-    return table
+    return sa.Table(MARKS_TABLE, md,
+                    sa.Column("key", sa.String(64), primary_key=True),
+                    sa.Column("destination", sa.String(250), nullable=False),
+                    sa.Column("at", sa.DateTime, nullable=False))
 
 
 class CallableDestination:

@@ -1,0 +1,90 @@
+"""Parallel first loads into a table that does not exist yet (issue 10 item 27): every loader
+succeeds and every row lands, from threads and from processes, on DuckDB and PostgreSQL.
+Before, all loaders but one failed (PostgreSQL: a unique violation on pg_type; DuckDB: a
+catalog write-write conflict, or another process's lock on the file)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from legato.io.warehouse import Warehouse
+
+PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
+ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.skipif(
+    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
+LOADERS = 8
+
+
+@pytest.fixture(params=ENGINES)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "duckdb":
+        return f"duckdb:///{tmp_path / 'wh.duckdb'}"
+    return request.getfixturevalue("scratch_postgres_url")
+
+
+def _load(url: str, i: int, mode: str) -> None:
+    rows = [{"id": i * 10 + j, "day": f"2024-03-{i + 1:02d}", "amount": float(j)} for j in range(3)]
+    kwargs: dict[str, object] = {"mode": mode}
+    if mode == "append":
+        kwargs["load_id"] = f"load-{i}"
+    elif mode == "merge":
+        kwargs["keys"] = ["id"]
+    else:
+        kwargs["partition"] = {"day": rows[0]["day"]}
+    Warehouse(url).load("sales", rows, **kwargs)
+
+
+@pytest.mark.parametrize("mode", ["append", "merge", "replace_partition"])
+def test_parallel_first_loads_from_threads_all_land(url: str, mode: str) -> None:
+    errors: list[BaseException] = []
+    start = threading.Barrier(LOADERS)
+
+    def loader(i: int) -> None:
+        start.wait()
+        try:
+            _load(url, i, mode)
+        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=loader, args=(i,)) for i in range(LOADERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    got = Warehouse(url).query('SELECT count(*) AS n, count(DISTINCT "id") AS ids FROM "sales"')
+    assert got == [{"n": LOADERS * 3, "ids": LOADERS * 3}]
+    if mode == "append":
+        marks = Warehouse(url).query('SELECT count(*) AS n FROM "legato_loads"')
+        assert marks == [{"n": LOADERS}]
+
+
+LOADER_SCRIPT = """
+import sys, time
+from legato.io.warehouse import Warehouse
+url, i, go = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+while time.time() < go:
+    time.sleep(0.001)
+Warehouse(url).load("sales", [{"id": i * 10 + j, "amount": float(j)} for j in range(3)],
+                    load_id=f"load-{i}")
+"""
+
+
+def test_parallel_first_loads_from_processes_all_land(url: str) -> None:
+    """Each worker process of `--executor local:process` opens the warehouse itself; on DuckDB
+    only one process may hold the file, so the others wait for it rather than fail."""
+    import time
+
+    go = time.time() + 2.0                       # every process starts loading at once
+    procs = [subprocess.Popen([sys.executable, "-c", LOADER_SCRIPT, url, str(i), str(go)],
+                              stderr=subprocess.PIPE, text=True) for i in range(4)]
+    failures = [p.communicate(timeout=120)[1] for p in procs if p.wait(timeout=120) != 0]
+    assert failures == []
+    got = Warehouse(url).query('SELECT count(*) AS n FROM "sales"')
+    assert got == [{"n": 12}]
