@@ -51,6 +51,15 @@ class DuckSession:
     def __init__(self, con: Any) -> None:
         self.con = con
 
+    def cursor(self, sql: str, params: Mapping[str, Any] | None = None) -> Any:
+        """Run one statement and return DuckDB's cursor. Only the parameters the statement
+        names are bound (DuckDB refuses extra ones; SqlTask binds one mapping to every
+        statement, as SQLAlchemy allows)."""
+        used = {n for i, part in enumerate(sql.split("'")) if i % 2 == 0
+                for n in _NAMED.findall(part)}
+        return self.con.execute(duckdb_placeholders(sql),
+                                {k: v for k, v in (params or {}).items() if k in used})
+
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         cur = self.con.execute(duckdb_placeholders(sql), dict(params or {}))
         if cur.description and [d[0] for d in cur.description] == ["Count"]:

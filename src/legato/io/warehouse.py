@@ -81,9 +81,16 @@ def _backend(target: str) -> DuckBackend | SqlBackend:
     from ..tasks.sql import sqlalchemy_url
 
     conn = get_connection(target)
-    if conn.conn_type.lower() == "duckdb":
-        return DuckBackend(conn.schema or ":memory:")
-    return SqlBackend(sqlalchemy_url(conn))
+    path = duckdb_file(conn)
+    return DuckBackend(path) if path is not None else SqlBackend(sqlalchemy_url(conn))
+
+
+def duckdb_file(conn: Any) -> str | None:
+    """The DuckDB file a connection of type `duckdb` names (`duckdb:////data/wh.duckdb`; no
+    path: in memory); None for any other type. SqlTask resolves its connection the same way."""
+    if conn.conn_type.lower() != "duckdb":
+        return None
+    return conn.schema or ":memory:"
 
 
 class Warehouse:

@@ -1,9 +1,14 @@
 """`SqlTask`: run SQL against a connection in one transaction; the last statement's rows are the result.
 
-The connection URI becomes a SQLAlchemy URL: `postgresql://` / `postgres://` use psycopg 3 when it
-is installed, `sqlite:////abs/path.db` is the file `/abs/path.db` and `sqlite:///rel.db` a path
-relative to the working directory (as in SQLAlchemy); other types are passed through as the
-SQLAlchemy driver name (`mysql+pymysql://...`).
+Without `conn_id` it runs against the embedded DuckDB warehouse that `legato.io.Warehouse()` loads
+by default (`$LEGATO_HOME/warehouse.duckdb`); a connection of type `duckdb`
+(`LEGATO_CONN_WH=duckdb:////data/wh.duckdb`) names another DuckDB file. DuckDB is driven through
+its own Python API (as `legato.io` does), with the same `:name` placeholders.
+
+For any other connection, the URI becomes a SQLAlchemy URL: `postgresql://` / `postgres://` use
+psycopg 3 when it is installed, `sqlite:////abs/path.db` is the file `/abs/path.db` and
+`sqlite:///rel.db` a path relative to the working directory (as in SQLAlchemy); other types are
+passed through as the SQLAlchemy driver name (`mysql+pymysql://...`).
 
 `sql` is one string, possibly holding several statements separated by `;`, or a list of strings.
 All statements run in a single transaction (for SQLite too, DDL included), so a failing statement
@@ -131,7 +136,7 @@ class SqlTask(Task):
         task_id: str,
         sql: str | Sequence[str],
         *,
-        conn_id: str,
+        conn_id: str | None = None,
         parameters: Mapping[str, Any] | None = None,
         fetch: str = "all",
         **task_kwargs: Any,
@@ -153,13 +158,55 @@ class SqlTask(Task):
         return [s for chunk in chunks for s in split_statements(chunk)]
 
     def execute(self, ctx: Context) -> Any:
-        from sqlalchemy import create_engine, event, text
-        from sqlalchemy.pool import NullPool
+        from ..io.warehouse import default_url, duckdb_file, duckdb_path
 
         statements = self.statements()
         if not statements:
             raise ValueError("no SQL statement to run")
-        url = sqlalchemy_url(ctx.conn(self.conn_id))
+        if self.conn_id is None:
+            return self._run_duckdb(duckdb_path(default_url()), statements, ctx)
+        conn = ctx.conn(self.conn_id)
+        path = duckdb_file(conn)
+        if path is not None:
+            return self._run_duckdb(path, statements, ctx)
+        return self._run_sqlalchemy(sqlalchemy_url(conn), statements, ctx)
+
+    def _log_statement(self, ctx: Context, number: int, total: int, statement: str) -> None:
+        shown = " ".join(statement.split())
+        ctx.log.info("statement %d/%d: %s", number, total,
+                     shown if len(shown) <= 500 else shown[:500] + " ...")
+
+    def _rows(self, ctx: Context, fetch_one: Any, fetch_all: Any) -> Any:
+        """The last statement's rows, as `fetch` asks."""
+        if self.fetch == "one":
+            row = fetch_one()
+            return None if row is None else [json_safe(v) for v in row]
+        rows = [[json_safe(v) for v in row] for row in fetch_all()]
+        ctx.log.info("fetched %d row(s)", len(rows))
+        return rows
+
+    def _run_duckdb(self, path: str, statements: list[str], ctx: Context) -> Any:
+        from ..io.backends import DuckBackend
+
+        ctx.log.info("connecting to duckdb:///%s", path)
+        rows: Any = None
+        with DuckBackend(path).transaction() as session:
+            for number, statement in enumerate(statements, 1):
+                self._log_statement(ctx, number, len(statements), statement)
+                cur = session.cursor(statement, self.parameters)  # type: ignore[attr-defined]
+                if number < len(statements):
+                    continue
+                names = [d[0] for d in cur.description or ()]
+                if not names or (names == ["Count"] and _is_dml(statement)):
+                    ctx.log.info("rows affected: %s", cur.fetchone()[0] if names else -1)
+                elif self.fetch != "none":
+                    rows = self._rows(ctx, cur.fetchone, cur.fetchall)
+        return rows
+
+    def _run_sqlalchemy(self, url: URL, statements: list[str], ctx: Context) -> Any:
+        from sqlalchemy import create_engine, event, text
+        from sqlalchemy.pool import NullPool
+
         engine = create_engine(url, poolclass=NullPool)
         if url.get_backend_name() == "sqlite":
             # pysqlite opens transactions lazily and never around DDL; take that over so every
@@ -178,21 +225,22 @@ class SqlTask(Task):
         try:
             with engine.begin() as conn:
                 for number, statement in enumerate(statements, 1):
-                    shown = " ".join(statement.split())
-                    ctx.log.info("statement %d/%d: %s", number, len(statements),
-                                 shown if len(shown) <= 500 else shown[:500] + " ...")
+                    self._log_statement(ctx, number, len(statements), statement)
                     result = conn.execute(text(statement), params)
                     if number < len(statements):
                         continue
                     if not result.returns_rows or self.fetch == "none":
                         ctx.log.info("rows affected: %s", result.rowcount)
                         rows = None
-                    elif self.fetch == "one":
-                        row = result.first()
-                        rows = None if row is None else [json_safe(v) for v in row]
                     else:
-                        rows = [[json_safe(v) for v in row] for row in result]
-                        ctx.log.info("fetched %d row(s)", len(rows))
+                        rows = self._rows(ctx, result.first, lambda r=result: r)
         finally:
             engine.dispose()
         return rows
+
+
+def _is_dml(statement: str) -> bool:
+    """INSERT, UPDATE or DELETE without RETURNING: DuckDB answers them with one "Count" row."""
+    words = statement.lstrip("( \n\t").split(None, 1)
+    head = words[0].lower() if words else ""
+    return head in ("insert", "update", "delete") and " returning " not in f" {statement.lower()} "
