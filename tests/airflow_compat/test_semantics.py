@@ -105,3 +105,26 @@ def test_params_are_validated_for_each_run(tmp_path, monkeypatch):
     assert dag.run(params={"n": 4}, executor="inline")["double"].result == 8
     with pytest.raises(ValueError, match="Invalid input for param n"):
         dag.run(params={"n": 0}, executor="inline")
+
+
+def test_a_deferrable_time_sensor_comes_back_at_its_target_not_a_poke_later(tmp_path, monkeypatch):
+    import time
+
+    monkeypatch.setenv("LEGATO_HOME", str(tmp_path / "home"))
+    path = tmp_path / "wait.py"
+    path.write_text(textwrap.dedent("""
+        from datetime import datetime, timedelta
+        from airflow.sdk import DAG
+        from airflow.providers.standard.sensors.time_delta import TimeDeltaSensorAsync
+        from airflow.providers.standard.operators.empty import EmptyOperator
+
+        with DAG("wait_async", schedule=None, start_date=datetime(2024, 1, 1)):
+            TimeDeltaSensorAsync(task_id="wait", delta=timedelta(seconds=1)) >> \\
+                EmptyOperator(task_id="finish")
+    """))
+    dag = load_file(path).dags[0]
+    t0 = time.monotonic()
+    result = dag.run(executor="inline")                 # logical date: now
+    elapsed = time.monotonic() - t0
+    assert result.state == "success" and result["wait"].tries == 1
+    assert 0.9 < elapsed < 15          # the poke interval is 60 s: it came back at the target

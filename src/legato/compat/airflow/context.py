@@ -8,6 +8,7 @@ templates and callbacks see the keys Airflow documents; values Legato does not t
 from __future__ import annotations
 
 import contextvars
+import functools
 from datetime import timedelta
 from typing import Any
 
@@ -163,6 +164,22 @@ def _dates(ctx: LegatoContext) -> dict[str, Any]:
     }
 
 
+@functools.cache
+def _macros() -> Any:
+    """Airflow's `macros`: Legato's, plus dateutil and random as Airflow exposes them."""
+    from types import SimpleNamespace
+
+    extra: dict[str, Any] = {}
+    try:
+        import dateutil  # noqa: F401 - an optional dependency, as in Airflow
+        import dateutil.relativedelta
+
+        extra["dateutil"] = dateutil
+    except ImportError:
+        pass
+    return SimpleNamespace(**vars(MACROS), **extra)
+
+
 def airflow_context(ctx: LegatoContext, task: Any = None) -> Context:
     """The Airflow context of the try `ctx` (built once, then shared)."""
     cached = getattr(ctx, "_airflow_context", None)
@@ -179,7 +196,7 @@ def airflow_context(ctx: LegatoContext, task: Any = None) -> Context:
         "dag": ctx.dag, "task": task, "ti": ti, "task_instance": ti, "run_id": ctx.run_id,
         "dag_run": DagRun(ctx, _conf_of(ctx)), "params": _params(ctx, task),
         "var": {"value": _Var(False), "json": _Var(True)}, "conn": _Conn(),
-        "macros": MACROS, "conf": __import__(f"{__package__}.models", fromlist=["conf"]).conf,
+        "macros": _macros(), "conf": __import__(f"{__package__}.models", fromlist=["conf"]).conf,
         "inlets": list(getattr(task, "airflow_inlets", getattr(task, "inlets", ()))),
         "outlets": list(getattr(task, "airflow_outlets", getattr(task, "outlets", ()))),
         "outlet_events": OutletEventAccessors(),
@@ -188,8 +205,7 @@ def airflow_context(ctx: LegatoContext, task: Any = None) -> Context:
         "map_index_template": None, "test_mode": False, "expanded_ti_count": None,
         "task_instance_key_str": f"{ctx.dag_id}__{ctx.task_id}__{ctx.ds_nodash}",
         "templates_dict": getattr(task, "templates_dict", None), "exception": None,
-        "reason": None, "try_number": ctx.try_number, "map_index": ctx.map_index,
-        "event": ctx.event, "log": ctx.log,
+        "reason": None, "try_number": ctx.try_number,
     })
     ctx._airflow_context = out  # type: ignore[attr-defined]
     return out

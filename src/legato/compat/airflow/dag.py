@@ -83,6 +83,9 @@ def _translated(dag_id: str, schedule: Any) -> Any:
     if isinstance(schedule, Timetable):
         return schedule.legato_schedule
     assets = schedule_assets(schedule)
+    if assets == []:
+        registry.note(dag_id, "a schedule of asset aliases only runs when triggered on Legato")
+        return None
     if assets is not None:
         return assets
     if schedule == "@continuous":

@@ -15,6 +15,7 @@ from .exceptions import AirflowException
 from .mapping import KWARGS
 from .operators import (
     BranchPythonOperator,
+    BranchPythonVirtualenvOperator,
     PythonOperator,
     PythonVirtualenvOperator,
     ShortCircuitOperator,
@@ -29,6 +30,10 @@ class _PythonDecoratedOperator(PythonOperator):
 
 
 class _VirtualenvDecoratedOperator(PythonVirtualenvOperator):
+    maps_into_op_kwargs = True
+
+
+class _BranchVirtualenvDecoratedOperator(BranchPythonVirtualenvOperator):
     maps_into_op_kwargs = True
 
 
@@ -178,8 +183,10 @@ class _Task:
     def branch(self, python_callable: Any = None, **options: Any) -> Any:
         return _decorator(_BranchDecoratedOperator, python_callable, **options)
 
-    branch_virtualenv = branch
-    branch_external_python = branch
+    def branch_virtualenv(self, python_callable: Any = None, **options: Any) -> Any:
+        return _decorator(_BranchVirtualenvDecoratedOperator, python_callable, **options)
+
+    branch_external_python = branch_virtualenv
 
     def short_circuit(self, python_callable: Any = None, **options: Any) -> Any:
         return _decorator(_ShortCircuitDecoratedOperator, python_callable, **options)

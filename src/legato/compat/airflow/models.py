@@ -231,3 +231,22 @@ class _Conf:
 
 
 conf = _Conf()
+
+
+class DeadlineAlert:
+    """Accepted (`DAG(deadline=...)`); Legato's DAG-level `sla=` is its counterpart."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.args, self.kwargs = args, kwargs
+
+
+class _Reference:
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return name
+
+
+DeadlineReference = _Reference()
+AsyncCallback = DeadlineAlert
+SyncCallback = DeadlineAlert

@@ -108,6 +108,16 @@ class PythonVirtualenvOperator(PythonOperator):
 ExternalPythonOperator = PythonVirtualenvOperator
 
 
+class BranchPythonVirtualenvOperator(PythonVirtualenvOperator):
+    is_branch = True
+
+    def execute(self, context: Any) -> Any:
+        return branch_follow(self, super().execute(context))
+
+
+BranchExternalPythonOperator = BranchPythonVirtualenvOperator
+
+
 def _descendants(dag: Any, task_id: str) -> set[str]:
     return dag.tasks[task_id].get_flat_relative_ids(upstream=False)
 

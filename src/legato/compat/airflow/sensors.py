@@ -77,15 +77,23 @@ class BaseSensorOperator(BaseOperator):
                     raise AirflowSkipException(message)
                 raise AirflowSensorTimeout(message)
             if self.mode == "reschedule" or self.deferrable:
-                raise Reschedule(now + self.poke_interval, first)
+                raise Reschedule(self._next_poke(context, now), first)
             time.sleep(max(0.0, min(self.poke_interval, first + self.timeout - now + 0.01)))
 
 
+    def _next_poke(self, context: Any, now: float) -> float:
+        return now + self.poke_interval
+
+
 class _TargetSensor(BaseSensorOperator):
-    """Done once the clock passes `target()`; a target in the past succeeds at once."""
+    """Done once the clock passes `target()`; a target in the past succeeds at once. Left
+    to wait (reschedule mode, deferrable), it comes back at the target, not a poke later."""
 
     def target(self, context: Any) -> dt.datetime:
         raise NotImplementedError
+
+    def _next_poke(self, context: Any, now: float) -> float:
+        return min(now + self.poke_interval, self.target(context).timestamp() + 0.001)
 
     def poke(self, context: Any) -> bool:
         return dt.datetime.now(UTC) > self.target(context)

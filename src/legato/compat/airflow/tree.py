@@ -27,7 +27,8 @@ _IMPL: dict[str, tuple[str, ...]] = {
     "operators": ("EmptyOperator", "DummyOperator", "PythonOperator", "BranchPythonOperator",
                   "ShortCircuitOperator", "BashOperator", "LatestOnlyOperator",
                   "BaseBranchOperator", "BranchDateTimeOperator", "BranchDayOfWeekOperator",
-                  "TriggerDagRunOperator", "PythonVirtualenvOperator", "ExternalPythonOperator"),
+                  "TriggerDagRunOperator", "PythonVirtualenvOperator", "ExternalPythonOperator",
+                  "BranchPythonVirtualenvOperator", "BranchExternalPythonOperator"),
     "sensors": ("BaseSensorOperator", "PokeReturnValue", "TimeDeltaSensor",
                 "TimeDeltaSensorAsync", "DateTimeSensor", "DateTimeSensorAsync", "TimeSensor",
                 "TimeSensorAsync", "FileSensor", "PythonSensor", "ExternalTaskSensor",
@@ -37,7 +38,8 @@ _IMPL: dict[str, tuple[str, ...]] = {
                "DatasetAlias", "DatasetAll", "DatasetAny", "AssetWatcher", "Model"),
     "asset_decorator": ("asset",),
     "models": ("Variable", "Connection", "Param", "ParamsDict", "Label", "EdgeModifier",
-               "BaseHook", "XCom", "literal", "BaseNotifier", "conf"),
+               "BaseHook", "XCom", "literal", "BaseNotifier", "conf", "DeadlineAlert",
+               "DeadlineReference", "AsyncCallback", "SyncCallback"),
     "timeutil": ("timezone", "days_ago", "utcnow", "datetime", "make_aware", "parse",
                  "CronTriggerTimetable", "CronDataIntervalTimetable",
                  "DeltaDataIntervalTimetable", "DeltaTriggerTimetable", "Timetable",
@@ -58,7 +60,8 @@ _SDK = (
     "AssetOrTimeSchedule", "EventsTimetable", "asset", "WeekDay",
 )
 _PY = ("PythonOperator", "BranchPythonOperator", "ShortCircuitOperator", "get_current_context",
-       "PythonVirtualenvOperator", "ExternalPythonOperator")
+       "PythonVirtualenvOperator", "ExternalPythonOperator", "BranchPythonVirtualenvOperator",
+       "BranchExternalPythonOperator")
 _TD = ("TimeDeltaSensor", "TimeDeltaSensorAsync", "WaitSensor")
 _DT = ("DateTimeSensor", "DateTimeSensorAsync")
 _TS = ("TimeSensor", "TimeSensorAsync")
@@ -72,6 +75,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "airflow.sdk.definitions.asset": ("Asset", "AssetAlias", "AssetAll", "AssetAny"),
     "airflow.sdk.definitions.asset.metadata": ("Metadata",),
     "airflow.sdk.definitions.param": ("Param", "ParamsDict"),
+    "airflow.sdk.definitions.deadline": ("DeadlineAlert", "DeadlineReference", "AsyncCallback",
+                                         "SyncCallback"),
     "airflow.sdk.definitions.taskgroup": ("TaskGroup",),
     "airflow.sdk.definitions.edges": ("Label", "EdgeModifier"),
     "airflow.sdk.definitions.xcom_arg": ("XComArg",),
