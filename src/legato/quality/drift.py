@@ -11,12 +11,21 @@ sees becomes its reference (unless one was pinned); later data is compared; abov
 threshold the data is written to quarantine ($LEGATO_HOME/quarantine/<dataset>/...), the report
 is stored with status `held`, and DataQualityError is raised (the task fails, an incident
 opens); below it the report is stored as `passed` and the data is returned unchanged.
+
+Which columns are gated: `columns=[...]` names them; otherwise every column but identifiers
+and time stamps (profile.exclusion: they take new values every day, so identical data would
+be held); `exclude=[...]` removes more. The reference remembers the gated columns it was taken
+with. When they change (other `columns`/`exclude`, a column added to the data) the data is
+compared on the gated columns the reference has and, if it passes, becomes the new reference
+(status `baseline`), so the new set is gated from then on; a pinned reference is never
+replaced this way.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,16 +70,55 @@ def compare_column(ref: dict[str, Any], cur: dict[str, Any] | None, threshold: f
 
 def compare(reference: dict[str, Any], current: dict[str, Any], *,
             threshold: float = DEFAULT_PSI_THRESHOLD,
-            ks_threshold: float = DEFAULT_KS_THRESHOLD) -> dict[str, Any]:
-    """The drift report of `current` against `reference` (both profiles)."""
-    columns = {name: compare_column(ref, current["columns"].get(name), threshold, ks_threshold)
-               for name, ref in reference["columns"].items() if ref.get("kind") != "empty"}
-    drifted = [n for n, c in columns.items() if c["drifted"]]
-    psis = [c["psi"] for c in columns.values() if c["psi"] is not None]
+            ks_threshold: float = DEFAULT_KS_THRESHOLD,
+            columns: Sequence[str] | None = None) -> dict[str, Any]:
+    """The drift report of `current` against `reference` (both profiles), on `columns` (default:
+    every column of the reference). A gated column the reference lacks is listed in
+    `new_columns`, not judged."""
+    ref_cols = reference["columns"]
+    names = list(ref_cols) if columns is None else [n for n in columns if n in ref_cols]
+    compared = {name: compare_column(ref_cols[name], current["columns"].get(name), threshold,
+                                     ks_threshold)
+                for name in names if ref_cols[name].get("kind") != "empty"}
+    drifted = [n for n, c in compared.items() if c["drifted"]]
+    psis = [c["psi"] for c in compared.values() if c["psi"] is not None]
+    wanted = set(current["columns"]) if columns is None else set(columns)
     return {"threshold": threshold, "ks_threshold": ks_threshold, "drifted": drifted,
-            "max_psi": max(psis) if psis else None, "columns": columns,
-            "new_columns": sorted(set(current["columns"]) - set(reference["columns"])),
+            "max_psi": max(psis) if psis else None, "columns": compared,
+            "new_columns": sorted(wanted - set(ref_cols)),
             "row_count": current["row_count"], "reference_row_count": reference["row_count"]}
+
+
+def _names(value: Sequence[str] | None, what: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not all(isinstance(v, str) for v in value):
+        raise TypeError(f"drift_gate: {what} must be a list of column names, got {value!r}")
+    return list(dict.fromkeys(value))
+
+
+def gated_columns(current: dict[str, Any], reference: dict[str, Any] | None,
+                  columns: Sequence[str] | None = None,
+                  exclude: Sequence[str] = ()) -> tuple[list[str], dict[str, str]]:
+    """(the columns the gate compares, {left-out column: why}). Without `columns`, a column
+    is left out when either profile marks it `auto_exclude` (profile.exclusion)."""
+    chosen, dropped = _names(columns, "columns"), _names(exclude, "exclude") or []
+    excluded: dict[str, str] = {}
+    if chosen is None:
+        chosen = []
+        profiles = [p for p in (current, reference) if p is not None]
+        for name in dict.fromkeys(n for p in profiles for n in p["columns"]):
+            reason = next((p["columns"][name]["auto_exclude"] for p in profiles
+                           if "auto_exclude" in p["columns"].get(name, {})), None)
+            if reason is None:
+                chosen.append(name)
+            else:
+                excluded[name] = reason
+    for name in dropped:
+        if name in chosen:
+            chosen.remove(name)
+        excluded[name] = "exclude="
+    return chosen, excluded
 
 
 def _engine() -> Any:
@@ -118,9 +166,11 @@ def quarantine(data: Any, dataset: str, ctx: Context | None) -> Path:
 
 
 def drift_gate(data: Any, *, dataset: str, threshold: float = DEFAULT_PSI_THRESHOLD,
-               ks_threshold: float = DEFAULT_KS_THRESHOLD) -> Any:
+               ks_threshold: float = DEFAULT_KS_THRESHOLD, columns: Sequence[str] | None = None,
+               exclude: Sequence[str] = ()) -> Any:
     """Return `data` if it has not drifted from the dataset's reference; otherwise quarantine
-    it, keep the report, and raise DataQualityError. The first data seen becomes the reference."""
+    it, keep the report, and raise DataQualityError. The first data seen becomes the reference.
+    `columns` / `exclude` choose the gated columns (see the module docstring)."""
     from ..store import profiles
 
     if not dataset:
@@ -130,30 +180,64 @@ def drift_gate(data: Any, *, dataset: str, threshold: float = DEFAULT_PSI_THRESH
     engine = _engine()
     with engine.connect() as conn:
         reference = profiles.get_reference(conn, dataset)
-    where = {"dag_id": ctx.dag_id if ctx else None, "task_id": ctx.task_id if ctx else None,
-             "run_id": ctx.run_id if ctx else None}
+    gated, excluded = gated_columns(current, reference.profile if reference else None,
+                                    columns, exclude)
     now = datetime.now(UTC)
+    record = {"dag_id": ctx.dag_id if ctx else None, "task_id": ctx.task_id if ctx else None,
+              "run_id": ctx.run_id if ctx else None, "threshold": threshold, "at": now}
     if reference is None:
-        with engine.begin() as conn:
-            profiles.insert_reference_if_absent(conn, dataset, current, run_id=where["run_id"],
-                                                at=now)
-            profiles.insert_report(conn, dataset=dataset, status="baseline", threshold=threshold,
-                                   report={"profile": current, "drifted": [], "columns": {}},
-                                   at=now, **where)
+        _new_reference(engine, dataset, current, {"drifted": [], "columns": {}, "gated": gated,
+                                                  "excluded": excluded}, record, replace=False)
         return data
-    report = compare(reference.profile, current, threshold=threshold, ks_threshold=ks_threshold)
-    report["profile"] = current
+    report = compare(reference.profile, current, threshold=threshold, ks_threshold=ks_threshold,
+                     columns=gated)
+    report.update(profile=current, gated=gated, excluded=excluded)
     held = bool(report["drifted"])
+    before = _gated_of(reference.profile)
+    if not held and not reference.pinned and before != gated:
+        report["reason"] = f"the gated columns changed from {before} to {gated}: new reference"
+        _new_reference(engine, dataset, current, report, record, replace=True)
+        return data
     path = quarantine(data, dataset, ctx) if held else None
     with engine.begin() as conn:
         profiles.insert_report(conn, dataset=dataset, status="held" if held else "passed",
-                               threshold=threshold, report=report, at=now,
-                               quarantine_path=str(path) if path else None, **where)
+                               report=report, quarantine_path=str(path) if path else None,
+                               **record)
     if held:
         raise DataQualityError(_held_message(dataset, report, path))
     if ctx is not None:
         ctx.log.info("dataset %r: no drift (max PSI %s)", dataset, report["max_psi"])
     return data
+
+
+def _gated_of(reference: dict[str, Any]) -> list[str]:
+    """The columns a reference was taken to gate; a reference from before `gate` was kept
+    gated every column it has."""
+    gate = reference.get("gate")
+    if gate is not None:
+        return list(gate["columns"])
+    return [n for n, c in reference["columns"].items() if c.get("kind") != "empty"]
+
+
+def _new_reference(engine: Any, dataset: str, current: dict[str, Any], report: dict[str, Any],
+                   record: dict[str, Any], *, replace: bool) -> None:
+    """Store `current` as the dataset's (unpinned) reference, with the columns it gates
+    (`report["gated"]`), and a `baseline` report; `replace` swaps out the unpinned reference
+    there is (the store has no "replace" for it, hence the statement here)."""
+    import sqlalchemy as sa
+
+    from ..store import profiles
+    from ..store.schema import quality_references
+
+    reference = {**current, "gate": {"columns": report["gated"]}}
+    with engine.begin() as conn:
+        if replace:
+            conn.execute(sa.delete(quality_references).where(
+                quality_references.c.dataset == dataset, quality_references.c.pinned.is_(False)))
+        profiles.insert_reference_if_absent(conn, dataset, reference, run_id=record["run_id"],
+                                            at=record["at"])
+        profiles.insert_report(conn, dataset=dataset, status="baseline",
+                               report={**report, "profile": current}, **record)
 
 
 def _held_message(dataset: str, report: dict[str, Any], path: Path | None) -> str:

@@ -5,12 +5,26 @@ the distinct count, and either a numeric summary (min, max, mean, std, quantiles
 equal-width histogram, decile edges with their fractions, and a sketch of up to 1,000 evenly
 spaced order statistics that the KS statistic is computed from) or the top categories. A
 stored profile is all drift needs: the reference's data is never kept.
+
+A column whose values are not a distribution but a position gets `auto_exclude`, the reason
+the drift gate leaves it out by default (`exclusion`): identifiers and time stamps take new
+values every day, so identical data would always look drifted on them. The rules (all need at
+least MIN_ROWS values, except the name rule):
+
+- the name says identifier: `id`, `uuid`, `guid`, `*_id`, `*_uuid`, `*_guid`, `orderId`;
+- the name says time stamp and the values are numbers: `ts`, `timestamp`, `epoch`, `*_at`, `*_ts`;
+- dates and times: every value is a date/time object or an ISO-8601 date(-time) string;
+- strings that are all distinct (order numbers, e-mails, UUIDs);
+- integers that are all distinct and either strictly rising/falling in record order or dense
+  (spanning at most twice as many values as there are rows): sequences and counters.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
+import re
 from collections import Counter
 from typing import Any
 
@@ -19,6 +33,11 @@ from . import stats
 QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
 DECILES = tuple(i / 10 for i in range(1, 10))
 OTHER = "__other__"
+MIN_ROWS = 20
+_ID_SNAKE = re.compile(r"(^|_)(id|uuid|guid)$", re.IGNORECASE)
+_ID_CAMEL = re.compile(r"[a-z0-9](Id|ID|Uuid|UUID|Guid|GUID)$")
+_TIME_NAME = re.compile(r"^(ts|timestamp|epoch)$|_(at|ts)$", re.IGNORECASE)
+_ISO_TIME = re.compile(r"\d{4}-\d{2}(-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?)?")
 
 
 def as_records(data: Any) -> list[dict[str, Any]]:
@@ -86,11 +105,54 @@ def _column(values: list[Any], bins: int, top: int, sketch_size: int) -> dict[st
     return out
 
 
+def _is_time(v: Any) -> bool:
+    if isinstance(v, (dt.date, dt.time)):
+        return True
+    return isinstance(v, str) and _ISO_TIME.fullmatch(v) is not None
+
+
+def _is_sequence(present: list[Any]) -> bool:
+    if not all(_is_number(v) and float(v).is_integer() for v in present):
+        return False
+    ints = [int(v) for v in present]
+    if len(set(ints)) != len(ints):
+        return False
+    pairs = list(zip(ints, ints[1:], strict=False))
+    monotonic = all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
+    return monotonic or max(ints) - min(ints) + 1 <= 2 * len(ints)
+
+
+def exclusion(name: str, values: list[Any]) -> str | None:
+    """Why the drift gate leaves this column out by default (module docstring), or None."""
+    if _ID_SNAKE.search(name) or _ID_CAMEL.search(name):
+        return "identifier (by its name)"
+    present = [v for v in values if not _is_null(v)]
+    if not present:
+        return None
+    if _TIME_NAME.search(name) and all(_is_number(v) for v in present):
+        return "time stamp (by its name)"
+    if _is_time(present[0]) and all(_is_time(v) for v in present):
+        return "dates or times"
+    if len(present) < MIN_ROWS:
+        return None
+    if all(isinstance(v, str) for v in present) and len({*present}) == len(present):
+        return "identifier-like (every value is distinct)"
+    if _is_sequence(present):
+        return "a sequence (distinct integers, ordered or dense)"
+    return None
+
+
 def profile(data: Any, *, bins: int = 10, top: int = 10, sketch_size: int = 1000) -> dict[str, Any]:
     """The profile of `data` (records or a DataFrame); see the module docstring."""
     rows = as_records(data)
     names: dict[str, None] = {}
     for r in rows:
         names.update(dict.fromkeys(r))
-    columns = {n: _column([r.get(n) for r in rows], bins, top, sketch_size) for n in names}
+    columns = {}
+    for n in names:
+        values = [r.get(n) for r in rows]
+        columns[n] = _column(values, bins, top, sketch_size)
+        reason = exclusion(n, values)
+        if reason is not None:
+            columns[n]["auto_exclude"] = reason
     return {"row_count": len(rows), "columns": columns}
