@@ -128,3 +128,34 @@ def test_a_deferrable_time_sensor_comes_back_at_its_target_not_a_poke_later(tmp_
     elapsed = time.monotonic() - t0
     assert result.state == "success" and result["wait"].tries == 1
     assert 0.9 < elapsed < 15          # the poke interval is 60 s: it came back at the target
+
+
+def test_native_dags_get_the_four_new_trigger_rules(tmp_path, monkeypatch):
+    from legato import DAG, Skip, task
+    from legato.tasks import EmptyTask
+
+    monkeypatch.setenv("LEGATO_HOME", str(tmp_path / "home"))
+    with DAG("native_rules") as dag:
+        @task
+        def skipped():
+            raise Skip("not today")
+
+        @task
+        def broken():
+            raise RuntimeError("boom")
+
+        s, b = skipped(), broken()
+        for rule in ("one_done", "all_skipped", "all_done_min_one_success",
+                     "all_done_setup_success"):
+            s >> EmptyTask(f"after_skip_{rule}", trigger_rule=rule)
+            b >> EmptyTask(f"after_fail_{rule}", trigger_rule=rule)
+    result = dag.run(executor="inline")
+    states = {t: r.state for t, r in result.tasks.items() if t.startswith("after_")}
+    assert states == {
+        "after_skip_one_done": "skipped", "after_fail_one_done": "success",
+        "after_skip_all_skipped": "success", "after_fail_all_skipped": "skipped",
+        "after_skip_all_done_min_one_success": "skipped",
+        "after_fail_all_done_min_one_success": "upstream_failed",
+        "after_skip_all_done_setup_success": "success",
+        "after_fail_all_done_setup_success": "success",
+    }
