@@ -5,7 +5,9 @@ its severity, what an event does to the open incidents, and the event document s
   opens an incident, or is a new occurrence of the open one with the same fingerprint;
 - a try that will be retried (`up_for_retry`) only comments on an already open incident of
   that task; it never opens one;
-- the next success of the task resolves its open incidents;
+- the next success of the task resolves its open incidents; for a run that processed one
+  particular input (an event, dataset updates, a backfilled date: incidents/scope.py) the
+  input is part of the fingerprint, and only a success on that input resolves it;
 - an SLA miss opens (or recurs on) the DAG's `sla_miss` incident, which the next successful
   run of the DAG that did not miss resolves.
 """
@@ -27,11 +29,13 @@ def kind_of(error_type: str | None) -> str:
     return KIND_BY_ERROR_TYPE.get(error_type or "", "task_failure")
 
 
-def fingerprint(dag_id: str, task_id: str | None, kind: str, error_type: str | None) -> str:
-    """Stable id of "the same problem": dag, task, kind and error type (hex, 32 chars; it is
-    PagerDuty's dedup_key and Opsgenie's alias, both limited in length)."""
-    raw = "\x1f".join((dag_id, task_id or "", kind, error_type or ""))
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+def fingerprint(dag_id: str, task_id: str | None, kind: str, error_type: str | None,
+                scope: str | None = None) -> str:
+    """Stable id of "the same problem": dag, task, kind, error type and, for a run on one
+    input, that input's scope (hex, 32 chars; it is PagerDuty's dedup_key and Opsgenie's
+    alias, both limited in length). Without a scope it is what it always was."""
+    parts = (dag_id, task_id or "", kind, error_type or "") + ((scope,) if scope else ())
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
 
 
 def action_for(state: str, task_has_open_incident: bool) -> str | None:

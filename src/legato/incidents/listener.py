@@ -9,6 +9,10 @@ process (a scheduler, another `dag.run()`) may open an incident after that read;
 seen through the stale set is then caught by `reconcile`, which the dispatcher runs on every
 pass: it resolves open incidents whose task has succeeded since their last failure, from
 task_tries, so the result is the same, only later. Failures and retries always read the store.
+
+Incidents of runs on one input (an event, dataset updates, a backfilled date) carry the input
+in their fingerprint and are resolved only by a success on that input (incidents/scope.py) or
+by hand (`resolve_by_hand`); comments of retries go to the incident of the retried input.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from ..engine.bus import Bus, RunFinished, SlaMissed, TaskFinished
 from ..store import incidents as store
 from ..store import outbox
 from . import lifecycle as lc
+from . import scope as sc
 from .config import SinkConfig, parse_global_sinks, sink_from_spec
 
 log = logging.getLogger("legato.incidents")
@@ -81,10 +86,18 @@ class IncidentListener:
         done = 0
         for inc_id, run_id, at in store.succeeded_since(conn, dag_id):
             inc = store.get(conn, inc_id)
-            if inc is not None and inc.state == "open":
-                self._close(conn, inc, run_id, at, f"Resolved: {inc.task_id} succeeded in run "
-                                                   f"{run_id}.")
-                done += 1
+            if inc is None or inc.state != "open":
+                continue
+            scope = sc.scope_of(conn, inc.run_id)
+            if scope is not None and not sc.covers(conn, scope, run_id):
+                found = sc.success_in_scope(conn, inc.dag_id, inc.task_id or "", scope,
+                                            inc.updated_at)
+                if found is None:
+                    continue                  # successes on other inputs only
+                run_id, at = found
+            self._close(conn, inc, run_id, at, f"Resolved: {inc.task_id} succeeded in run "
+                                               f"{run_id}.")
+            done += 1
         self._enqueue(conn)
         return done
 
@@ -136,7 +149,8 @@ class IncidentListener:
         """Open an incident, or add an occurrence to the open one. `tries` counts the failed
         tries behind the incident: all of the run's tries when it opens, then one per retry
         comment and one per occurrence (that run's earlier tries were counted as retries)."""
-        fp = lc.fingerprint(dag_id, task_id, kind, error_type)
+        scope = sc.scope_of(conn, run_id) if task_id else None
+        fp = lc.fingerprint(dag_id, task_id, kind, error_type, scope)
         logical = store.logical_date_of(conn, run_id)
         inc = store.by_open_key(conn, fp)
         if inc is None:
@@ -165,7 +179,8 @@ class IncidentListener:
 
     def _retry(self, conn: sa.Connection, ev: TaskFinished) -> None:
         for inc in store.open_of_dag(conn, ev.dag_id):
-            if inc.task_id != ev.task_id:
+            if inc.task_id != ev.task_id or not sc.covers(conn, sc.scope_of(conn, inc.run_id),
+                                                          ev.run_id):
                 continue
             store.update(conn, inc.id, tries=inc.tries + 1, try_number=ev.try_number,
                          run_id=ev.run_id, map_index=ev.map_index, updated_at=ev.at)
@@ -177,20 +192,22 @@ class IncidentListener:
 
     def _resolve_task(self, conn: sa.Connection, ev: TaskFinished) -> bool:
         """Resolve the task's open incidents; True if none is left open. A sibling instance of
-        a mapped task succeeding in the run that failed does not count as the task's success."""
+        a mapped task succeeding in the run that failed does not count as the task's success,
+        nor does a success on another input than the incident's (scope.py)."""
         left = False
         for inc in store.open_of_dag(conn, ev.dag_id):
             if inc.task_id != ev.task_id or inc.kind not in store.TASK_KINDS:
                 continue
-            if inc.run_id == ev.run_id and inc.map_index != ev.map_index:
+            if (inc.run_id == ev.run_id and inc.map_index != ev.map_index) or not sc.covers(
+                    conn, sc.scope_of(conn, inc.run_id), ev.run_id):
                 left = True
                 continue
             self._close(conn, inc, ev.run_id, ev.at,
                         f"Resolved: {ev.task_id} succeeded in run {ev.run_id} (try {ev.try_number}).")
         return not left
 
-    def _close(self, conn: sa.Connection, inc: store.IncidentRow, run_id: str, at: datetime,
-               note: str) -> None:
+    def _close(self, conn: sa.Connection, inc: store.IncidentRow, run_id: str | None,
+               at: datetime, note: str) -> None:
         if store.resolve(conn, inc.id, at):
             store.add_event(conn, inc.id, lc.RESOLVED, "resolved", at, run_id=run_id)
             self._emit(conn, inc.id, lc.RESOLVED, at, note)
@@ -223,6 +240,25 @@ class IncidentListener:
             sinks = [(sink_from_spec(s).key, s) for s in inc.sinks]
             outbox.enqueue(conn, incident_id, event, doc, sinks, at)
             self.emitted += len(sinks)
+
+
+def resolve_by_hand(settings: Settings, incident_id: int, who: str,
+                    note: str | None = None) -> bool:
+    """Resolve an open incident by hand (an operator: `legato incidents resolve`, the API), with
+    its `incident.resolved` event queued for every sink; False if it was not open."""
+    from datetime import UTC, datetime
+
+    from ..store.db import open_engine
+
+    listener = IncidentListener(settings)
+    with open_engine(settings.database_url).begin() as conn:
+        inc = store.get(conn, incident_id)
+        if inc is None or inc.state != "open":
+            return False
+        text = f"Resolved by {who}" + (f": {note}" if note else ".")
+        listener._close(conn, inc, None, datetime.now(UTC), text)
+        listener._enqueue(conn)
+    return True
 
 
 def attach(bus: Bus, settings: Settings) -> IncidentListener:
