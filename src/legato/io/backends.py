@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..extras import explain, require
+
 TYPES = {
     "duckdb": {"boolean": "BOOLEAN", "integer": "BIGINT", "double": "DOUBLE", "numeric": "DECIMAL(38,10)",
                "timestamp": "TIMESTAMP", "date": "DATE", "text": "VARCHAR"},
@@ -132,7 +134,7 @@ class DuckBackend:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
     def _connect(self) -> Any:
-        import duckdb
+        duckdb = require("duckdb")
 
         deadline, pause = time.monotonic() + LOCK_WAIT_S, 0.005
         while True:
@@ -161,7 +163,7 @@ class DuckBackend:
     @staticmethod
     def is_conflict(exc: BaseException) -> bool:
         """A concurrent transaction won (DuckDB's optimistic concurrency): run it again."""
-        import duckdb
+        duckdb = require("duckdb")
 
         return isinstance(exc, duckdb.TransactionException) and "conflict" in str(exc).lower()
 
@@ -177,7 +179,10 @@ class SqlBackend:
     def __init__(self, url: Any) -> None:
         import sqlalchemy as sa
 
-        self.engine = sa.create_engine(url)
+        try:
+            self.engine = sa.create_engine(url)
+        except ImportError as exc:         # the database's driver, e.g. psycopg
+            raise explain(exc, "a PostgreSQL warehouse") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -21,6 +21,8 @@ import json
 import uuid
 from typing import Any
 
+from ..extras import require
+
 DEDUPE_TTL_S = 86_400
 _REDIS_ONCE = """
 if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then
@@ -61,7 +63,7 @@ def _publish_embedded(topic: str, message: Any) -> None:
 
 
 def _publish_redis(url: str, topic: str, body: bytes, message_id: str, ttl: int) -> None:
-    import redis
+    redis = require("redis", "publishing to Redis")
 
     client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
     try:

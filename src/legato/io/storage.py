@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..extras import require
 from .fsoptions import options_for
 
 GLOB_CHARS = "*?["
@@ -36,8 +37,7 @@ def local_path(url: str) -> Path | None:
 
 
 def _fs(url: str, conn: str | None, options: Mapping[str, Any] | None) -> tuple[Any, str]:
-    import fsspec
-
+    fsspec = require("fsspec", f"reading {url!r} (not a local path)")
     opts = {**options_for(url, conn), **(options or {})}
     fs, path = fsspec.core.url_to_fs(url, **opts)
     return fs, path

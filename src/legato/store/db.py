@@ -43,10 +43,24 @@ def create(url: str) -> sa.Engine:
     url = normalize_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("postgresql+psycopg:"):
+        _needs_psycopg()
     engine = sa.create_engine(url)
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def _needs_psycopg() -> None:
+    """psycopg is the optional extra `postgres`: say so, not just "No module named 'psycopg'"
+    (legato.extras is standard library only, imported only on this failure)."""
+    import importlib.util
+
+    if importlib.util.find_spec("psycopg") is None:
+        from ..extras import explain
+
+        raise explain(ModuleNotFoundError("No module named 'psycopg'", name="psycopg"),
+                      "a PostgreSQL database")
 
 
 def stored_revision(engine: sa.Engine) -> str | None:

@@ -207,7 +207,12 @@ class SqlTask(Task):
         from sqlalchemy import create_engine, event, text
         from sqlalchemy.pool import NullPool
 
-        engine = create_engine(url, poolclass=NullPool)
+        try:
+            engine = create_engine(url, poolclass=NullPool)
+        except ImportError as exc:          # the database's driver, e.g. psycopg
+            from ..extras import explain
+
+            raise explain(exc, f"SqlTask {self.task_id!r}") from exc
         if url.get_backend_name() == "sqlite":
             # pysqlite opens transactions lazily and never around DDL; take that over so every
             # statement, CREATE included, is in the one transaction (SQLAlchemy's documented recipe).

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
+from ...extras import require
 from ..base import Deliver, decode_payload
 from ..triggers import Queue
 
@@ -28,7 +29,7 @@ class AmqpSource:
         self.channel: Any = None
 
     def _connect(self) -> None:
-        import pika
+        pika = require("pika", "RabbitMQ queue triggers")
 
         self.conn = pika.BlockingConnection(pika.URLParameters(self.url))
         ch = self.conn.channel()
@@ -69,7 +70,7 @@ class AmqpSource:
 
 
 def publish(url: str, topic: str, body: bytes, message_id: str) -> str:
-    import pika
+    pika = require("pika", "publishing to RabbitMQ")
 
     conn = pika.BlockingConnection(pika.URLParameters(url))
     try:

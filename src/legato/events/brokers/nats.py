@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ...extras import require
 from ..base import Deliver, decode_payload
 from ..triggers import Queue
 from . import safe_name
@@ -24,7 +25,7 @@ BATCH = 100
 
 
 async def _stream_for(js: Any, topic: str) -> str:
-    from nats.js.errors import NotFoundError
+    NotFoundError = require("nats.js.errors", "NATS queue triggers").NotFoundError  # noqa: N806
 
     try:
         return str(await js.find_stream_name_by_subject(topic))
@@ -44,7 +45,7 @@ class NatsSource:
         self.sub: Any = None
 
     async def _connect(self) -> None:
-        import nats
+        nats = require("nats", "NATS queue triggers")
 
         self.nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=1)
         js = self.nc.jetstream()
@@ -86,7 +87,7 @@ class NatsSource:
 
 def publish(url: str, topic: str, body: bytes, message_id: str) -> str:
     """Publish through JetStream (creating the stream if needed); Nats-Msg-Id dedupes retries."""
-    import nats
+    nats = require("nats", "publishing to NATS")
 
     async def send() -> str:
         nc = await nats.connect(url, connect_timeout=5, max_reconnect_attempts=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...extras import require
 from ..base import Deliver, decode_payload
 from ..triggers import Queue
 
@@ -38,7 +39,7 @@ class RedisSource:
         self.client: Any = None
 
     def _connect(self) -> Any:
-        import redis
+        redis = require("redis", "Redis queue triggers")
 
         client = redis.Redis.from_url(self.url, socket_timeout=10, socket_connect_timeout=5)
         try:
@@ -79,7 +80,7 @@ class RedisSource:
 
 
 def publish(url: str, topic: str, body: bytes, message_id: str) -> str:
-    import redis
+    redis = require("redis", "publishing to Redis")
 
     client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
     try:
