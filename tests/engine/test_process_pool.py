@@ -269,3 +269,33 @@ def test_shutdown_stops_every_worker(stubborn: Path, legato_home: Path) -> None:
     assert workers
     executor.shutdown()
     assert not [p for p in workers if _alive(p)]
+
+
+def test_a_timed_out_try_in_a_worker_fails_cleanly_and_runs_its_callback(tmp_path: Path) -> None:
+    """The runner's own SIGALRM stops the try; the driver's cancel that follows must not
+    interrupt the failure callback or the log."""
+    marker = tmp_path / "callback-ran"
+    dag_file = tmp_path / "slow.py"
+    dag_file.write_text(textwrap.dedent(f"""
+        import time
+        from datetime import timedelta
+        from pathlib import Path
+        from legato import DAG, task
+
+        def noted(ctx):
+            time.sleep(0.3)                      # still in the callback when the cancel comes
+            Path({str(marker)!r}).write_text(ctx.exception or "")
+
+        with DAG("slow") as dag:
+            @task(execution_timeout=timedelta(seconds=0.5), on_failure_callback=noted)
+            def sleepy():
+                time.sleep(30)
+            sleepy()
+    """))
+    dag = load_file(dag_file).dags[0]
+    started = time.monotonic()
+    result = dag.run(executor="local:process", max_workers=1)
+    assert time.monotonic() - started < 15
+    assert result["sleepy"].state == "failed"
+    assert result["sleepy"].error == "execution_timeout of 0.5s exceeded"    # not killed
+    assert "execution_timeout" in marker.read_text()

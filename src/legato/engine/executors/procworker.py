@@ -9,7 +9,7 @@ The protocol is pickled messages framed by an 8-byte length (`send_msg` / `recv_
 by both sides). Parent to worker: a hello (`{"sys_path": [...], "beat_s": float}`), then
 TryRequest objects, then None (stop). Worker to parent: TryStarted, BEAT while a try runs,
 and the try's TryFinished. SIGUSR1 asks the running try to stop: TaskTimeout is raised in it
-while the task's own code runs (never while its outcome is being sent). The worker exits when
+while the task's own code runs (never in its callbacks, nor while its outcome is sent). The worker exits when
 its parent dies (it would run a try nobody records, beside the retry a restarted scheduler
 makes). SIGUSR1 is the cancel signal (SIGTERM keeps its default: from anyone else it ends the
 worker, and the parent reports its try lost).
@@ -90,18 +90,27 @@ class _Worker:
         self.send(event)
 
     def on_cancel(self, signum: int, frame: Any) -> None:
+        """SIGUSR1: raise TaskTimeout into the task's own code, if it is running now (the
+        runner sets the task context only around the call: never into its callbacks, its
+        log or its report). A try past its execution_timeout is left to the runner's own
+        SIGALRM (raising twice would escape the runner); the parent kills the worker if the
+        try has not stopped after its grace period."""
+        from ...authoring.context import current_context
         from ..runner import TaskTimeout
 
         req = self.request
-        if req is None or not self.in_task:
+        if req is None or not self.in_task or current_context() is None:
+            return
+        if req.timeout_s is not None and time.monotonic() - self.started >= req.timeout_s:
             return
         self.in_task = False              # one raise per cancel
-        timeout = req.timeout_s
-        if timeout is not None and time.monotonic() - self.started >= timeout:
-            raise TaskTimeout(f"execution_timeout of {timeout:g}s exceeded")
         raise TaskTimeout("the try was cancelled")
 
     def beat_loop(self) -> None:
+        # Signals for the try (the runner's SIGALRM timeout, a cancel) must reach the main
+        # thread: one delivered to this thread would not interrupt a blocking call there.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGUSR1,
+                                                  signal.SIGTERM, signal.SIGINT})
         while True:
             time.sleep(self.beat_s)
             if os.getppid() != self.parent:
