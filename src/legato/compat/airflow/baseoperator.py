@@ -297,6 +297,14 @@ class BaseOperator(Task):
 
         return template_namespace(self, ctx)
 
+    def xcom_push(self, context: Any, key: str, value: Any, **_: Any) -> None:
+        """Airflow 2's operator method (Airflow 3: `context["ti"].xcom_push`)."""
+        context["ti"].xcom_push(key=key, value=value)
+
+    def xcom_pull(self, context: Any, task_ids: Any = None, key: str = "return_value",
+                  **kwargs: Any) -> Any:
+        return context["ti"].xcom_pull(task_ids=task_ids, key=key, **kwargs)
+
     def on_kill(self) -> None:
         return None
 
@@ -472,6 +480,11 @@ class SkipMixin:
 
 class BranchMixIn(SkipMixin):
     pass
+
+
+def apply_defaults(func: Any) -> Any:
+    """Airflow 1's decorator: default_args are applied to every operator anyway."""
+    return func
 
 
 def MappedOperator(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - Airflow's name

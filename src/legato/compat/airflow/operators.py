@@ -31,6 +31,15 @@ class EmptyOperator(BaseOperator):
 DummyOperator = EmptyOperator
 
 
+class SmoothOperator(BaseOperator):
+    """Airflow's sample operator: it only logs a link."""
+
+    ui_color = "#e8f7e4"
+
+    def execute(self, context: Any) -> None:
+        context["ti"].log.info("Enjoy Sade - Smooth Operator: https://www.youtube.com/watch?v=4TYv2PhG89A")
+
+
 def determine_kwargs(fn: Callable[..., Any], op_args: Any, context: dict[str, Any]) -> dict[str, Any]:
     """Airflow's KeywordParameters: context keys (and op_kwargs) the callable asks for."""
     signature = inspect.signature(fn)
