@@ -8,11 +8,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
+from concurrency_support import all_at_once
 from legato.io.warehouse import Warehouse
 
 PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
@@ -42,22 +42,7 @@ def _load(url: str, i: int, mode: str) -> None:
 
 @pytest.mark.parametrize("mode", ["append", "merge", "replace_partition"])
 def test_parallel_first_loads_from_threads_all_land(url: str, mode: str) -> None:
-    errors: list[BaseException] = []
-    start = threading.Barrier(LOADERS)
-
-    def loader(i: int) -> None:
-        start.wait()
-        try:
-            _load(url, i, mode)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=loader, args=(i,)) for i in range(LOADERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert errors == []
+    assert all_at_once(LOADERS, lambda i: _load(url, i, mode)) == []
     got = Warehouse(url).query('SELECT count(*) AS n, count(DISTINCT "id") AS ids FROM "sales"')
     assert got == [{"n": LOADERS * 3, "ids": LOADERS * 3}]
     if mode == "append":

@@ -5,13 +5,13 @@ marks) were created inside each writer's transaction and every loser failed."""
 from __future__ import annotations
 
 import os
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from concurrency_support import all_at_once
 from legato.quality import SqlTable, destinations
 from legato.store.db import normalize_url
 
@@ -32,25 +32,6 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     destinations._engines.clear()
 
 
-def _all_at_once(work: Callable[[int], object]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    start = threading.Barrier(WRITERS)
-
-    def run(i: int) -> None:
-        start.wait()
-        try:
-            work(i)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return errors
-
-
 def _count(url: str, table: str) -> int:
     engine = sa.create_engine(normalize_url(url))
     try:
@@ -62,14 +43,15 @@ def _count(url: str, table: str) -> int:
 
 def test_parallel_first_writes_all_land(url: str) -> None:
     table = SqlTable(url, "orders", name="orders_writes")
-    errors = _all_at_once(lambda i: table.write([{"id": i, "total": 1.5}, {"id": i + 100, "total": 2.0}]))
+    rows = [[{"id": i, "total": 1.5}, {"id": i + 100, "total": 2.0}] for i in range(WRITERS)]
+    errors = all_at_once(WRITERS, lambda i: table.write(rows[i]))
     assert errors == []
     assert _count(url, "orders") == WRITERS * 2
 
 
 def test_parallel_first_deliveries_all_land_once(url: str) -> None:
     table = SqlTable(url, "orders", name="orders_replays")
-    errors = _all_at_once(lambda i: table.deliver([(f"k{i}", {"id": i, "total": 1.5})]))
+    errors = all_at_once(WRITERS, lambda i: table.deliver([(f"k{i}", {"id": i, "total": 1.5})]))
     assert errors == []
     assert _count(url, "orders") == WRITERS
     assert _count(url, destinations.MARKS_TABLE) == WRITERS
