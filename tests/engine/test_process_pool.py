@@ -299,3 +299,21 @@ def test_a_timed_out_try_in_a_worker_fails_cleanly_and_runs_its_callback(tmp_pat
     assert result["sleepy"].state == "failed"
     assert result["sleepy"].error == "execution_timeout of 0.5s exceeded"    # not killed
     assert "execution_timeout" in marker.read_text()
+
+
+def test_a_worker_that_died_idle_is_replaced_before_the_next_try(stubborn: Path,
+                                                                legato_home: Path) -> None:
+    """The try had not started: a fresh worker runs it, no try is lost."""
+    executor = LocalExecutor(1, "process", heartbeat_s=30)
+    try:
+        executor.submit(_request(stubborn, legato_home, "quick"))
+        first = _next_outcome(executor, [], timeout=20)
+        [pid] = executor._procs.worker_pids()
+        os.kill(pid, signal.SIGKILL)                 # out-of-memory killer, say
+        _wait_for("the idle worker to die", lambda: not _alive(pid), 5)
+        executor.submit(_request(stubborn, legato_home, "quick", try_number=2))
+        second = _next_outcome(executor, [], timeout=20)
+        assert first.state == second.state == "success", second.error
+        assert executor._procs.worker_pids() != [pid]
+    finally:
+        executor.shutdown()

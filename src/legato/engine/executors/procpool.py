@@ -170,21 +170,38 @@ class _Slot:
                 log.error("could not start a replacement worker process: %s", exc)
 
     def _run(self, request: TryRequest) -> None:
-        try:
-            proc = self._start()
-        except OSError as exc:
-            self.pool.deliver(failed(request, "TryLost", f"could not start a worker process: {exc}"))
-            return
-        try:
-            send_msg(proc.sock, request)
-        except OSError as exc:
-            self._lost(proc, request, f"could not be handed the try ({exc})")
-            return
-        except Exception as exc:  # noqa: BLE001 - pickling the request failed: no retry helps
-            self.pool.deliver(failed(request, type(exc).__name__, f"the try could not be sent to "
-                                     f"a worker process: {exc}", retryable=False))
-            return
-        self._watch(proc, request)
+        proc = self._hand_over(request)
+        if proc is not None:
+            self._watch(proc, request)
+
+    def _hand_over(self, request: TryRequest) -> _Process | None:
+        """Send the try to this slot's worker. A worker that died while idle (or cannot take
+        the message) has not started the try: a new worker gets it, once."""
+        why = ""
+        for _ in range(2):
+            try:
+                proc = self._start()
+            except OSError as exc:
+                self.pool.deliver(failed(request, "TryLost", f"could not start a worker "
+                                         f"process: {exc}"))
+                return None
+            try:
+                if proc.popen.poll() is None:
+                    send_msg(proc.sock, request)
+                    return proc
+                why = describe_exit(proc.popen.returncode) + " while idle"
+            except OSError as exc:
+                why = f"could not be handed the try ({exc})"
+            except Exception as exc:  # noqa: BLE001 - pickling the request failed: no retry helps
+                self.pool.deliver(failed(request, type(exc).__name__, f"the try could not be "
+                                         f"sent to a worker process: {exc}", retryable=False))
+                return None
+            log.warning("worker process %s %s; starting another", proc.pid, why)
+            proc.kill()
+            self.proc = None
+        self.pool.deliver(failed(request, "TryLost", f"no worker process could take the try: "
+                                 f"the last one {why}"))
+        return None
 
     def _watch(self, proc: _Process, request: TryRequest) -> None:
         """Forward the try's events until its outcome, its worker's death, a frozen worker or
