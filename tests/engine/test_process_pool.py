@@ -317,3 +317,34 @@ def test_a_worker_that_died_idle_is_replaced_before_the_next_try(stubborn: Path,
         assert executor._procs.worker_pids() != [pid]
     finally:
         executor.shutdown()
+
+
+def test_legato_run_survives_a_frozen_worker(tmp_path: Path, pids: Path, legato_home: Path) -> None:
+    """Through the CLI, with the setting from the environment as a user would set it."""
+    import json
+    import subprocess
+    import sys
+
+    dag_file = tmp_path / "frozen_cli.py"
+    dag_file.write_text(textwrap.dedent(f"""
+        import os
+        from pathlib import Path
+        from legato import DAG, task
+        PIDS = Path({str(pids)!r})
+        with DAG("frozen_cli", default_args={{"retries": 1, "retry_delay": 0}}) as dag:
+            @task
+            def freeze_once():
+                if not (PIDS / "frozen.pid").exists():
+                    (PIDS / "frozen.pid").write_text(str(os.getpid()))
+                    os.kill(os.getpid(), 19)
+                return "thawed"
+            freeze_once()
+    """))
+    env = {**os.environ, "LEGATO_HOME": str(legato_home), "LEGATO_WORKER_HEARTBEAT_S": "1"}
+    out = subprocess.run([sys.executable, "-m", "legato.cli.main", "run", str(dag_file),
+                          "--executor", "local:process", "--json"],
+                         env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    task = json.loads(out.stdout)["tasks"]["freeze_once"]
+    assert (task["state"], task["tries"]) == ("success", 2)
+    assert not _alive(int((pids / "frozen.pid").read_text()))
