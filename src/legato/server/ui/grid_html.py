@@ -16,6 +16,8 @@ from markupsafe import Markup
 from ...services.ui_format import duration, short_date, when
 from ...services.ui_views import NO_CELL, Cell, GridView
 
+MAPPED_TAG = ' <span class="tag">mapped</span>'
+
 
 def _label(task: str, date: str, cell: Cell, mapped: bool) -> str:
     """The cell's accessible name; `task` and `date` come escaped, the rest is plain words."""
@@ -47,7 +49,7 @@ def grid_body(view: GridView) -> Markup:
             label = _label(te, date, cell, mapped)
             cells.append(f'<td><a class="{css}" href="{base}{tq}" aria-label="{label}"></a></td>')
         out.append(f'<tr data-task="{te}"><th class="task" scope="row"><a href="/ui/dags/'
-                   f'{quote(view.dag_id, safe="")}#task-{tq}">{te}</a>{" ⧉" if mapped else ""}</th>'
+                   f'{quote(view.dag_id, safe="")}#task-{tq}">{te}</a>{MAPPED_TAG if mapped else ""}</th>'
                    + "".join(cells) + "</tr>")
     return Markup("\n".join(out))
 

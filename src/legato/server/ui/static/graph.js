@@ -9,7 +9,7 @@
     var W = +svg.dataset.width, H = +svg.dataset.height, view = { x: 0, y: 0, w: W, h: H };
     function set() { svg.setAttribute("viewBox", [view.x, view.y, view.w, view.h].join(" ")); }
     function fit() {
-      var r = wrap.getBoundingClientRect(), scale = Math.max(W / Math.max(r.width, 1), H / Math.max(r.height, 1));
+      var r = wrap.getBoundingClientRect(), scale = Math.max(W / Math.max(r.width, 1), H / Math.max(r.height, 1), 1);
       view.w = r.width * scale; view.h = r.height * scale;
       view.x = (W - view.w) / 2; view.y = (H - view.h) / 2; set();
     }
