@@ -119,6 +119,7 @@ def test_exclusion_rules(name: str, values: list, why: str) -> None:
 
 @pytest.mark.parametrize("name, values", [
     ("paid", [1, 2, 3]),                                         # ends in "id", not an id
+    ("vendor_id", [f"V{i % 12}" for i in range(100)]),          # a key with a few values: data
     ("valid", [True, False] * 20),
     ("amount", [random.Random(1).gauss(100, 15) for _ in range(100)]),   # distinct floats
     ("amount_cents", random.Random(2).sample(range(0, 10_000_000), 100)),  # distinct, sparse

@@ -8,10 +8,11 @@ stored profile is all drift needs: the reference's data is never kept.
 
 A column whose values are not a distribution but a position gets `auto_exclude`, the reason
 the drift gate leaves it out by default (`exclusion`): identifiers and time stamps take new
-values every day, so identical data would always look drifted on them. The rules (all need at
-least MIN_ROWS values, except the name rule):
+values every day, so identical data would always look drifted on them. The rules (the last
+two need at least MIN_ROWS values):
 
-- the name says identifier: `id`, `uuid`, `guid`, `*_id`, `*_uuid`, `*_guid`, `orderId`;
+- the name says identifier (`id`, `uuid`, `guid`, `*_id`, `*_uuid`, `*_guid`, `orderId`) and
+  most values are distinct (a key like `vendor_id` with a few vendors is data: its mix can drift);
 - the name says time stamp and the values are numbers: `ts`, `timestamp`, `epoch`, `*_at`, `*_ts`;
 - dates and times: every value is a date/time object or an ISO-8601 date(-time) string;
 - strings that are all distinct (order numbers, e-mails, UUIDs);
@@ -124,11 +125,12 @@ def _is_sequence(present: list[Any]) -> bool:
 
 def exclusion(name: str, values: list[Any]) -> str | None:
     """Why the drift gate leaves this column out by default (module docstring), or None."""
-    if _ID_SNAKE.search(name) or _ID_CAMEL.search(name):
-        return "identifier (by its name)"
     present = [v for v in values if not _is_null(v)]
     if not present:
         return None
+    if (_ID_SNAKE.search(name) or _ID_CAMEL.search(name)) and (
+            len(present) < MIN_ROWS or len({_hashable(v) for v in present}) > len(present) / 2):
+        return "identifier (by its name; mostly distinct values)"
     if _TIME_NAME.search(name) and all(_is_number(v) for v in present):
         return "time stamp (by its name)"
     if _is_time(present[0]) and all(_is_time(v) for v in present):
