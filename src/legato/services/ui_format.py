@@ -22,11 +22,14 @@ def short_date(value: datetime | None) -> str:
     return value.strftime("%m-%d %H:%M") if value else ""
 
 
-def duration(seconds: float | None) -> str:
-    """"12 ms", "0.05 s", "0.90 s", "4.2 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"; "—" for none."""
+def duration(seconds: float | None, *, whole: bool = False) -> str:
+    """"12 ms", "0.05 s", "0.90 s", "4.2 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"; "—" for none.
+    `whole`: seconds rounded ("0 s", "42 s"), for spans where a fraction means nothing (MTTR)."""
     if seconds is None:
         return "—"
-    s = max(0.0, float(seconds))
+    s = max(0.0, float(round(seconds) if whole else seconds))
+    if whole and s < 60:
+        return f"{int(s)} s"
     if s < 0.01:
         return f"{s * 1000:.1f} ms"
     if s < 10:

@@ -189,47 +189,71 @@ def _neighbours(ids: list[str], states: dict[str, str]) -> list[Neighbour]:
     return [Neighbour(t, states.get(t, "none")) for t in ids]
 
 
+@dataclass(frozen=True)
+class _Found:
+    """What one task page is built from, read in one connection."""
+
+    run: run_store.RunRow
+    spec_tasks: dict[str, Any]
+    paused: bool
+    states: dict[str, str]                     # every task's state in the run, folded
+    mine: list[try_store.InstanceRow]          # this task's instances, by map index
+
+
+def _find(settings: Settings, conn: sa.Connection, run_id: str, task_id: str) -> _Found:
+    run = run_store.get_run(conn, run_id)
+    if run is None:
+        raise NotFound(f"no run {run_id!r}")
+    spec, paused = stored_spec(settings, run.dag_id)
+    by_task: dict[str, list[try_store.InstanceRow]] = defaultdict(list)
+    for r in try_store.instances_of_run(conn, run_id):
+        by_task[r.task_id].append(r)
+    spec_tasks = spec.get("tasks", {})
+    if task_id not in spec_tasks and task_id not in by_task:
+        raise NotFound(f"run {run_id!r} of DAG {run.dag_id!r} has no task {task_id!r}")
+    states = {t: fold_states([r.state for r in rs]) for t, rs in by_task.items()}
+    mine = sorted(by_task.get(task_id, []), key=lambda r: r.map_index)
+    return _Found(run, spec_tasks, paused, states, mine)
+
+
+def _why(conn: sa.Connection, f: _Found, task_id: str, state: str,
+         focus: try_store.InstanceRow | None) -> str | None:
+    task = f.spec_tasks.get(task_id, {})
+    ups = {u: f.states.get(u, "none") for u in task.get("upstream", [])}
+    branches = [u for u in ups if f.spec_tasks.get(u, {}).get("is_branch")]
+    choices = _branch_choices(conn, f.run.run_id, branches) if state == "skipped" else {}
+    return explain(state, task, f.run.state, f.paused, ups, f.spec_tasks, choices, focus)
+
+
+def _map_instances(mine: list[try_store.InstanceRow]) -> list[MapInstance]:
+    return [MapInstance(r.map_index, r.state, r.try_number,
+                        (r.end_date - r.start_date).total_seconds() if r.start_date and r.end_date else None)
+            for r in mine]
+
+
 def task_page(settings: Settings, run_id: str, task_id: str, map_index: int = -1) -> TaskPage:
     """The page of `task_id` in `run_id` (`map_index` -1: the task, all instances if mapped)."""
     run_id = queries.resolve_run_id(settings, run_id)
-    engine = open_engine(settings.database_url)
-    with engine.connect() as conn:
-        run = run_store.get_run(conn, run_id)
-        if run is None:
-            raise NotFound(f"no run {run_id!r}")
-        rows = try_store.instances_of_run(conn, run_id)
-        spec, paused = stored_spec(settings, run.dag_id)
-        spec_tasks = spec.get("tasks", {})
-        by_task: dict[str, list[try_store.InstanceRow]] = defaultdict(list)
-        for r in rows:
-            by_task[r.task_id].append(r)
-        if task_id not in spec_tasks and task_id not in by_task:
-            raise NotFound(f"run {run_id!r} of DAG {run.dag_id!r} has no task {task_id!r}")
-        mine = sorted(by_task.get(task_id, []), key=lambda r: r.map_index)
-        instance = next((r for r in mine if r.map_index == map_index), None)
+    with open_engine(settings.database_url).connect() as conn:
+        f = _find(settings, conn, run_id, task_id)
+        instance = next((r for r in f.mine if r.map_index == map_index), None)
         if map_index >= 0 and instance is None:
             raise NotFound(f"task {task_id!r} in run {run_id!r} has no map index {map_index}")
-        states = {t: fold_states([r.state for r in rs]) for t, rs in by_task.items()}
-        task = spec_tasks.get(task_id, {})
-        ups = {u: states.get(u, "none") for u in task.get("upstream", [])}
-        branches = [u for u in ups if spec_tasks.get(u, {}).get("is_branch")]
-        choices = _branch_choices(conn, run_id, branches) if states.get(task_id) == "skipped" else {}
-        whole_mapped = map_index < 0 and instance is None and bool(mine)
-        state = states.get(task_id, "none") if whole_mapped else (instance.state if instance else "none")
-        focus = (mine[0] if len({r.state for r in mine}) == 1 else None) if whole_mapped else instance
-        page = TaskPage(run, task_id, map_index, state, task, paused, instance,
+        whole_mapped = map_index < 0 and instance is None and bool(f.mine)
+        state = f.states.get(task_id, "none") if whole_mapped else (instance.state if instance else "none")
+        same = len({r.state for r in f.mine}) == 1            # a mapped task whose instances agree
+        focus = (f.mine[0] if same else None) if whole_mapped else instance
+        task = f.spec_tasks.get(task_id, {})
+        page = TaskPage(f.run, task_id, map_index, state, task, f.paused, instance,
                         _tries(conn, run_id, task_id, map_index, instance) if instance else [],
-                        _neighbours(list(task.get("upstream", [])), states),
-                        _neighbours(list(task.get("downstream", [])), states),
-                        explain(state, task, run.state, paused, ups, spec_tasks, choices, focus)
-                        if focus is not None or not whole_mapped else None)
-        if whole_mapped or any(r.map_index >= 0 for r in mine):
-            page.mapped = [MapInstance(r.map_index, r.state, r.try_number,
-                                       (r.end_date - r.start_date).total_seconds()
-                                       if r.start_date and r.end_date else None) for r in mine]
-            page.counts = dict(Counter(r.state for r in mine).most_common())
+                        _neighbours(list(task.get("upstream", [])), f.states),
+                        _neighbours(list(task.get("downstream", [])), f.states),
+                        None if focus is None and whole_mapped else _why(conn, f, task_id, state, focus))
+        if whole_mapped or any(r.map_index >= 0 for r in f.mine):
+            page.mapped = _map_instances(f.mine)
+            page.counts = dict(Counter(r.state for r in f.mine).most_common())
         if instance is not None and instance.state == "success":
             page.result, page.result_note = _result(settings, conn, run_id, task_id, map_index)
     if instance is not None:
-        page.traceback = ui_render.traceback_of(settings, run, task_id, map_index, page.tries)
+        page.traceback = ui_render.traceback_of(settings, f.run, task_id, map_index, page.tries)
     return page

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from ...config import Settings
-from ...services import dead_letters, incidents, quality
+from ...services import dead_letters, incidents, quality, ui_format
 from ...services.ui_views import digest
 from ...store import dead_letters as letter_store
 from .routes import Recorder, render
@@ -40,17 +40,8 @@ MAX_RECORD_CHARS = 60_000
 
 
 def duration(seconds: float | None) -> str:
-    """A human-readable span: "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"; "—" for none."""
-    if seconds is None:
-        return "—"
-    s = max(0, round(seconds))
-    if s < 60:
-        return f"{s} s"
-    if s < 3600:
-        return f"{s // 60} min {s % 60} s" if s % 60 else f"{s // 60} min"
-    if s < 86400:
-        return f"{s // 3600} h {s % 3600 // 60} min" if s % 3600 // 60 else f"{s // 3600} h"
-    return f"{s // 86400} d {s % 86400 // 3600} h" if s % 86400 // 3600 else f"{s // 86400} d"
+    """A span in whole seconds: "42 s", "3 min 5 s", "2 h 10 min", "3 d 4 h"; "—" for none."""
+    return ui_format.duration(seconds, whole=True)
 
 
 def preview(record: Any, limit: int = 120) -> str:
