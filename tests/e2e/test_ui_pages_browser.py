@@ -94,7 +94,8 @@ def test_crawl_from_the_dag_list_finds_no_broken_link(admin_page: Page, site: Ui
 
 
 PAGE_TYPES = {
-    "dags": "/ui/dags", "grid": "/ui/dags/etl/grid", "graph": "/ui/dags/etl/graph?run_id={failed}", "details": "/ui/dags/etl",
+    "dags": "/ui/dags", "grid": "/ui/dags/etl/grid", "graph": "/ui/dags/etl/graph?run_id={failed}",
+    "details": "/ui/dags/etl",
     "code": "/ui/dags/etl/code", "gantt": "/ui/dags/etl/gantt", "durations": "/ui/dags/daily/durations",
     "calendar": "/ui/dags/daily/calendar", "trigger": "/ui/dags/etl/trigger",
     "backfill": "/ui/dags/daily/backfill", "run": "/ui/runs/{failed}",
