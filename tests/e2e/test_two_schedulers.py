@@ -33,7 +33,7 @@ DEADLINE_S = 90
 
 
 class Rig:
-    def __init__(self, tmp_path: Path, url: str, home: Path) -> None:
+    def __init__(self, tmp_path: Path, url: str, home: Path, max_active_runs: int = 40) -> None:
         self.ledger = tmp_path / "ledger.txt"
         self.log = tmp_path / "schedulers.log"
         self.dags = tmp_path / "dags"
@@ -42,7 +42,7 @@ class Rig:
             import time
             from legato import DAG, task
             from legato.tasks import EmptyTask
-            with DAG("fan", schedule=None, max_active_runs=3,
+            with DAG("fan", schedule=None, max_active_runs={max_active_runs},
                      default_args={{"retries": 3, "retry_delay": 0}}) as dag:
                 @task
                 def work(ctx):
@@ -121,6 +121,18 @@ class Rig:
         assert {(r, t, n) for r, t, n, state, _ in tries if state == "success"} <= seen
         return tries
 
+    def diagnosis(self) -> str:
+        """What the store and the schedulers' log show (printed when a wait times out)."""
+        with self.engine.connect() as conn:
+            runs = conn.execute(sa.text("SELECT run_id, state, owner FROM dag_runs")).all()
+            tis = conn.execute(sa.text("SELECT run_id, task_id, state, try_number FROM "
+                                       "task_instances WHERE state NOT IN ('success')")).all()
+            locks = conn.execute(sa.text(
+                "SELECT pid, state, wait_event_type, left(query, 120) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all()
+        log = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
+        return f"\nruns: {runs}\nunfinished: {tis}\nsessions: {locks}\nlog: {log}"
+
     def stop_all(self) -> None:
         for proc in self.procs:
             if proc.poll() is None:
@@ -131,11 +143,13 @@ class Rig:
         self.engine.dispose()
 
 
-def until(check: Callable[[], bool], *alive: subprocess.Popen[bytes]) -> None:
+def until(check: Callable[[], bool], *alive: subprocess.Popen[bytes],
+          rig: Rig | None = None) -> None:
     deadline = time.monotonic() + DEADLINE_S
     while not check():
         assert all(p.poll() is None for p in alive), "a scheduler exited"
-        assert time.monotonic() < deadline, "condition not reached in time"
+        assert time.monotonic() < deadline, (
+            "condition not reached in time" + (rig.diagnosis() if rig else ""))
         time.sleep(0.02)
 
 
@@ -159,11 +173,13 @@ def test_two_schedulers_run_each_task_once_and_adopt_a_killed_ones_runs(rig: Rig
     assert {(n, state) for _, _, n, state, _ in tries} == {(1, "success")}   # none failed
     assert set(Counter((r, t) for r, t, _ in rig.ledger_lines()).values()) == {1}
 
-    runs |= rig.trigger(20, month=2)
     a_id, b_id = rig.owner_of(a), rig.owner_of(b)
+    b.send_signal(signal.SIGSTOP)      # briefly (under the 3 s timeout), so that a claims runs:
+    runs |= rig.trigger(20, month=2)   # the first scheduler to look may claim them all
     until(lambda: rig.scalar("SELECT count(*) FROM task_instances ti JOIN dag_runs r "
                              "ON r.run_id = ti.run_id WHERE ti.state = 'running' "
-                             "AND r.owner = :o", o=a_id) > 0, a, b)
+                             "AND r.owner = :o", o=a_id) > 0, a)
+    b.send_signal(signal.SIGCONT)
     driven_by_a = rig.running_runs_of(a_id)
     a.send_signal(signal.SIGKILL)
     a.wait(timeout=30)
@@ -175,6 +191,27 @@ def test_two_schedulers_run_each_task_once_and_adopt_a_killed_ones_runs(rig: Rig
     until(lambda: a_id not in rig.owners(), b)          # the dead owner is forgotten
 
 
+def test_max_active_runs_holds_across_two_schedulers(tmp_path: Path, legato_home: Path,
+                                                     scratch_postgres_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counted in the store, not per scheduler: before, two schedulers ran 2 x the limit."""
+    monkeypatch.setenv("LEGATO_DATABASE_URL", scratch_postgres_url)
+    monkeypatch.setenv("LEGATO_DAGS", str(tmp_path / "dags"))
+    rig = Rig(tmp_path, scratch_postgres_url, legato_home, max_active_runs=2)
+    try:
+        runs = rig.trigger(8, month=4)
+        a, b = rig.start(), rig.start()
+        most = 0
+        while rig.unfinished():
+            assert a.poll() is None and b.poll() is None, "a scheduler exited"
+            most = max(most, rig.scalar("SELECT count(*) FROM dag_runs WHERE state='running'"))
+            time.sleep(0.01)
+        assert most == 2
+        rig.check_exactly_once(runs)
+    finally:
+        rig.stop_all()
+
+
 def test_a_frozen_scheduler_loses_its_runs_and_writes_nothing_after(rig: Rig) -> None:
     runs = rig.trigger(6, month=3)
     a = rig.start()
@@ -184,7 +221,7 @@ def test_a_frozen_scheduler_loses_its_runs_and_writes_nothing_after(rig: Rig) ->
     frozen = rig.running_runs_of(a_id)
     b = rig.start()
     b_id = rig.owner_of(b)
-    until(lambda: not rig.running_runs_of(a_id), b)       # adopted after the 3 s timeout
+    until(lambda: not rig.running_runs_of(a_id), b, rig=rig)  # adopted after the 3 s timeout
     assert frozen and frozen <= rig.owned_by(b_id)
     until(lambda: a_id not in rig.owners(), b)         # it owns nothing now: forgotten
     a.send_signal(signal.SIGCONT)      # it wakes up, finds its row gone and drops its runs;

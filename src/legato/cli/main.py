@@ -63,9 +63,12 @@ def run(
     as_json: JsonOpt = False,
     executor: Annotated[str, typer.Option(help="inline, local, local:process, dask://host:port "
                                           "(a Dask cluster) or dask (a local one).")] = "local",
+    retries: Annotated[int | None, typer.Option(
+        min=0, help="Override every task's retries for this run (e.g. 0 on a first try).")] = None,
 ) -> None:
-    """Run a DAG once, now, and wait for it: exit 0 on success, 1 on failure, 2 on bad input."""
-    run_command(path, dag, date, param or [], as_json, executor)
+    """Run a DAG once, now, and wait for it: exit 0 on success, 1 on failure, 2 on bad input,
+    130 when interrupted (Ctrl-C or SIGTERM cancel the run: it ends `cancelled`)."""
+    run_command(path, dag, date, param or [], as_json, executor, retries)
 
 
 @runs_app.command("list")

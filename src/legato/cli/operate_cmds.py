@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import signal
 import threading
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..config import load_settings
 from ..services.queries import NotFound
-from .output import console, emit_json, fail_usage, fmt_time
+from .output import console, emit_json, exit_abandoning_workers, fail_usage, fmt_time, styled
 from .run_cmd import parse_params
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
@@ -22,12 +22,11 @@ def scheduler(
     max_workers: Annotated[int | None, typer.Option(help="Worker threads/processes.")] = None,
 ) -> None:
     """Run the scheduler until interrupted: schedules, triggers, backfills, crash adoption,
-    and delivery of incident events (a dispatcher thread beside the loop)."""
-    from ..engine.bus import Bus
+    and delivery of incident events (a dispatcher thread beside the loop). SIGTERM stops
+    starting tries and waits up to LEGATO_STOP_GRACE_S for those in flight."""
     from ..engine.executors import make_executor
-    from ..engine.scheduler import Scheduler
     from ..observability.logs import configure_logging
-    from ..services.incidents import start_incidents
+    from ..services.scheduling import serve
 
     settings = load_settings()
     configure_logging(settings)                      # LEGATO_LOG_FORMAT=json: JSON lines
@@ -40,16 +39,7 @@ def scheduler(
         raise fail_usage(str(exc)) from None
     console().print(f"legato scheduler: DAGs from {settings.dags_folder}, "
                     f"store {settings.database_url}")
-    bus = Bus()
-    dispatcher = start_incidents(settings, bus)
-    from ..services.events import start_listener
-    listener = start_listener(settings)                    # event triggers, own thread
-    try:
-        Scheduler(settings, runner, bus=bus).serve(stop)
-    finally:
-        listener.stop()
-        runner.shutdown()
-        dispatcher.stop()
+    serve(settings, runner, stop)
 
 
 def trigger(
@@ -109,26 +99,39 @@ def backfill(
     except (NotFound, ValueError) as exc:
         raise fail_usage(str(exc)) from None
     if wait and runs:
-        from ..engine.bus import Bus
         from ..engine.executors import make_executor
-        from ..engine.scheduler import Scheduler
-        from ..services.incidents import start_incidents
+        from ..services.scheduling import scheduling
 
-        runner = make_executor("local")
-        bus = Bus()
-        dispatcher = start_incidents(settings, bus)
-        try:
-            Scheduler(settings, runner, bus=bus, poll_s=0.2).run_until_idle(timeout_s=24 * 3600)
-        finally:
-            runner.shutdown()
-            dispatcher.stop()
+        stop = threading.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):     # Ctrl-C cancels what is left of it
+            signal.signal(sig, lambda *_: stop.set())
+        only = {r.run_id for r in runs}
+        with scheduling(settings, make_executor("local"), events=False,
+                        only_runs=only) as service:
+            service.scheduler.poll_s = 0.2
+            service.scheduler.run_until_idle(timeout_s=24 * 3600, stop=stop)
+        if stop.is_set():
+            console().print(f"backfill of {dag_id} interrupted: its unfinished runs were cancelled")
+            exit_abandoning_workers(130)
+    if wait and runs:
+        runs = _reread(settings, runs)
     if as_json:
-        emit_json([{"run_id": r.run_id, "logical_date": r.logical_date.isoformat()} for r in runs])
+        emit_json([{"run_id": r.run_id, "logical_date": r.logical_date.isoformat(),
+                    "state": r.state} for r in runs])
         return
     out = console()
-    out.print(f"{len(runs)} run(s) queued for {dag_id}")
+    out.print(f"{len(runs)} run(s) {'of' if wait else 'queued for'} {dag_id}")
     for r in runs:
-        out.print(f"  {fmt_time(r.logical_date)}  {r.run_id}")
+        out.print(f"  {fmt_time(r.logical_date)}  {r.run_id}  {styled(r.state)}")
+
+
+def _reread(settings: Any, runs: list[Any]) -> list[Any]:
+    """The runs as the store has them now (their final states after a waited backfill)."""
+    from ..store import runs as run_store
+    from ..store.db import open_engine
+
+    with open_engine(settings.database_url).connect() as conn:
+        return [run_store.get_run(conn, r.run_id) or r for r in runs]
 
 
 def register(app: typer.Typer, dags_app: typer.Typer) -> None:

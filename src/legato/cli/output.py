@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -12,7 +13,7 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATE_STYLE = {
     "success": "green", "failed": "red", "upstream_failed": "dark_orange", "skipped": "magenta",
     "running": "cyan", "queued": "grey50", "scheduled": "grey50", "up_for_retry": "yellow",
-    "deferred": "blue",
+    "deferred": "blue", "cancelled": "grey50", "removed": "grey50",
 }
 
 
@@ -66,3 +67,12 @@ def duration(start: Any, end: Any) -> str:
     if start is None or end is None:
         return ""
     return f"{(end - start).total_seconds():.3f}s"
+
+
+def exit_abandoning_workers(code: int) -> NoReturn:
+    """Exit now, with `code`, without waiting for worker threads: after a cancel, tries still
+    running in threads (which cannot be killed) are abandoned, and the interpreter would
+    otherwise wait for each to return before exiting."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -16,7 +17,20 @@ from ..authoring.dag import DAG
 from ..authoring.errors import DagDefinitionError
 from ..authoring.loader import LoadResult, load_file
 from ..config import load_settings
-from .output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, console, duration, emit_json, fail_usage, styled, table
+from .output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    console,
+    duration,
+    emit_json,
+    exit_abandoning_workers,
+    fail_usage,
+    styled,
+    table,
+)
+
+EXIT_INTERRUPTED = 130           # as a shell reports a process stopped by Ctrl-C
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -82,25 +96,33 @@ def _progress_run(dag: DAG, kwargs: dict[str, Any]) -> Any:
                 progress.advance(bar)
             progress.update(bar, last=f"{event.task_id}: {event.state}")
 
-        return dag.run(on_task=on_task, **kwargs)
+        from ..services.run_once import run_dag
+
+        return run_dag(dag, on_task=on_task, **kwargs)
 
 
 def run_command(path: Path, dag_id: str | None, date: str | None, param: list[str],
-                as_json: bool, executor: str) -> None:
+                as_json: bool, executor: str, retries: int | None = None) -> None:
+    from ..services.run_once import RunInterrupted, run_dag
+
     dag = pick_dag(path, dag_id)
     kwargs: dict[str, Any] = {"logical_date": date, "params": parse_params(param),
-                              "executor": executor}
+                              "executor": executor, "retries": retries,
+                              "stop_signals": (signal.SIGINT, signal.SIGTERM)}
     try:
         if as_json:
             with contextlib.redirect_stdout(sys.stderr):
-                result = dag.run(**kwargs)
+                result = run_dag(dag, **kwargs)
             emit_json(result.to_json())
         elif sys.stdout.isatty():
             result = _progress_run(dag, kwargs)
         else:
-            result = dag.run(**kwargs)
+            result = run_dag(dag, **kwargs)
     except (DagDefinitionError, ValueError) as exc:
         raise fail_usage(str(exc)) from None
+    except RunInterrupted as stopped:
+        print(f"run {stopped.run_id} cancelled (interrupted)", file=sys.stderr, flush=True)
+        exit_abandoning_workers(EXIT_INTERRUPTED)
     if not as_json:
         _summary(result)
     raise typer.Exit(EXIT_OK if result.state == "success" else EXIT_FAILED)

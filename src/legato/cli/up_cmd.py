@@ -23,16 +23,14 @@ def up(
                                           "(a Dask cluster) or dask (a local one).")] = "local",
 ) -> None:
     """Scheduler and API together on the embedded store (the laptop default)."""
-    from ..engine.bus import Bus
     from ..engine.executors import make_executor
-    from ..engine.scheduler import Scheduler
     from ..observability.logs import configure_logging
-    from ..services.incidents import start_incidents
 
     settings = load_settings()
     configure_logging(settings)                      # LEGATO_LOG_FORMAT=json: JSON lines
     from ..server.app import create_app
     from ..server.serve import serve  # forwarded headers only from LEGATO_TRUSTED_PROXIES
+    from ..services import scheduling
 
     try:
         runner = make_executor(executor)
@@ -43,11 +41,7 @@ def up(
     # found: make that handler ours, so the scheduler is stopped and the process exits cleanly.
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    bus = Bus()
-    dispatcher = start_incidents(settings, bus)              # incident delivery, own thread
-    from ..services.events import start_listener
-    listener = start_listener(settings)                      # event triggers, own thread
-    service = threading.Thread(target=Scheduler(settings, runner, bus=bus).serve, args=(stop,),
+    service = threading.Thread(target=scheduling.serve, args=(settings, runner, stop),
                                name="legato-scheduler", daemon=True)
     service.start()
     console().print(f"legato up: API on http://127.0.0.1:{port}/api/v1, DAGs from "
@@ -55,11 +49,8 @@ def up(
     try:
         serve(create_app(settings), settings, host="127.0.0.1", port=port, log_level="warning")
     finally:
-        stop.set()
-        listener.stop()
-        service.join(timeout=10)
-        runner.shutdown()
-        dispatcher.stop()
+        stop.set()                  # the scheduler drains its tries (LEGATO_STOP_GRACE_S)
+        service.join(timeout=settings.stop_grace_s + 10)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,10 +29,10 @@ from ..store.runs import RunRow
 from ..store.xcom import XComRow
 from .batch import Batch
 from .bus import Bus, RunFinished, TaskFinished
-from .executors.base import Executor, TryFinished, TryRequest, TryStarted
+from .executors.base import Executor, TryFinished, TryRequest, TryStarted, Wakeup
 from .planner import TIKey, branch_skips, initial_instances, plan, run_outcome
 from .retry import next_try_at, should_retry
-from .states import RunState, TaskState, check_transition
+from .states import FINISHED, RunState, TaskState, check_transition
 
 log = logging.getLogger("legato.driver")
 TIMEOUT_GRACE_S = 2.0
@@ -408,28 +409,66 @@ class RunDriver:
     def apply(self, events: list[TryStarted | TryFinished]) -> None:
         """Record reports from the executor (stale ones are refused), then time-outs."""
         for event in events:
-            self._apply(event)
+            if not isinstance(event, Wakeup):
+                self._apply(event)
         self._check_timeouts()
+
+    def commit(self) -> None:
+        """Commit what is staged (outcomes recorded by `apply`) without planning anything new:
+        a scheduler stopping keeps finished work but starts no try."""
+        self._flush()
 
     def wait_s(self, now: datetime) -> float:
         """How long the caller may wait for events before this run needs attention."""
         return self._wait_s(now)
 
     def run_to_completion(self, on_pass: Callable[[], None] | None = None,
-                          max_wait_s: float = 5.0) -> RunState:
+                          max_wait_s: float = 5.0, stop: threading.Event | None = None) -> RunState:
         """Drive the run alone, with an executor of its own (dag.run, legato run); `on_pass`
-        is called at least every `max_wait_s` (the owner's heartbeat)."""
+        is called at least every `max_wait_s` (the owner's heartbeat). Once `stop` is set (a
+        signal; post a Wakeup to the executor to end the wait at once) the run is cancelled."""
         while True:
             if on_pass is not None:
                 on_pass()
             now = datetime.now(UTC)
+            if stop is not None and stop.is_set():
+                return self.cancel(now, "the process driving it was interrupted")
             outcome = self.advance(now)
             if outcome is not None:
                 return outcome
             self.apply(self._next_events(now, max_wait_s))
 
+    def cancel(self, now: datetime, reason: str) -> RunState:
+        """End the run `cancelled`, now: tries in flight are asked to stop (a process or Dask
+        worker is terminated; a thread is abandoned and its late report refused) and recorded
+        failed, what had not started is skipped and never starts. Deliberate, so it publishes
+        no TaskFinished (no incident, no failure callback), only the RunFinished."""
+        error = f"run cancelled: {reason}"
+        for key in list(self.in_flight):
+            self.executor.cancel(self.run.run_id, key)
+        for key, inst in self.info.items():
+            if inst.state in FINISHED:
+                continue
+            flight = self.in_flight.get(key)
+            if flight is not None:
+                start = inst.start or now
+                self.batch.tries[(key[0], key[1], flight.try_number)] = try_store.TryRow(
+                    self.run.run_id, key[0], key[1], flight.try_number, "failed", start, now,
+                    error, "RunCancelled", None)
+            if inst.state is TaskState.SCHEDULED:
+                self._set(key, TaskState.SKIPPED, end=now, error=error, error_type="RunCancelled")
+            else:
+                self._set(key, TaskState.FAILED, end=now, error=error, error_type="RunCancelled")
+        self.in_flight.clear()
+        self.due.clear()
+        self.to_submit.clear()
+        self.to_defer.clear()
+        return self._close(RunState.CANCELLED, now)
+
     def _close(self, outcome: RunState, now: datetime) -> RunState:
-        self.batch.run_state = (outcome.value, now)
-        self.batch.events.append(RunFinished(self.spec.dag_id, self.run.run_id, outcome.value, now))
+        if self.batch.run_state is None:        # not staged already by a commit that failed
+            self.batch.run_state = (outcome.value, now)
+            self.batch.events.append(RunFinished(self.spec.dag_id, self.run.run_id,
+                                                 outcome.value, now))
         self._flush()
         return outcome

@@ -23,12 +23,14 @@ from ..authoring.task import Task
 from ..authoring.templating import render, template_variables
 from ..authoring.variables import reset_resolver, use_resolver
 from ..compat.airflow import serving as airflow_serving
+from ..retrying import call_with_retries
 from ..security.masking import mask, watch_environment
 from ..security.secrets import StoreResolver
 from ..sensors.signals import Defer, Reschedule
 from ..store import results as result_store
 from ..store import xcom as xcom_store
 from ..store.db import open_engine
+from ..store.faults import is_transient
 from .executors.base import TryFinished, TryRequest, TryStarted
 from .registry import get_dag
 from .tasklog import (
@@ -39,6 +41,8 @@ from .tasklog import (
     set_current,
     task_logger,
 )
+
+STORE_ATTEMPTS = 5               # reads of upstream results ride out a dropped connection
 
 
 class TaskTimeout(Exception):
@@ -60,13 +64,16 @@ class _XCom:
         spec = self._dag.spec()
         if task_id not in spec.tasks:
             raise KeyError(f"xcom_pull: DAG {self._dag.dag_id!r} has no task {task_id!r}")
-        engine = open_engine(self._req.database_url)
-        with engine.connect() as conn:
-            rows = xcom_store.read(conn, self._req.run_id, task_id, key)
+        rows = call_with_retries(lambda: self._read(task_id, key), attempts=STORE_ATTEMPTS,
+                                 retry_on=is_transient)     # a dropped connection, a restart
         values = [result_store.decode(i, p, self._results_dir) for _, i, p in rows]
         if spec.tasks[task_id].is_mapped:
             return values
         return values[0] if values else None
+
+    def _read(self, task_id: str, key: str) -> list[Any]:
+        with open_engine(self._req.database_url).connect() as conn:
+            return xcom_store.read(conn, self._req.run_id, task_id, key)
 
     def push(self, key: str, value: Any) -> None:
         self.pushed[key] = value

@@ -26,6 +26,7 @@ from ..store import owners as owner_store
 from ..store import runs as run_store
 from ..store import sla as sla_store
 from ..store.db import open_engine
+from ..store.faults import StoreFaults
 from .bus import Bus, SchedulerTicked, SlaMissed
 from .dagprocessor import ParseLoop, shared_processor
 from .driver import RunDriver, RunLost
@@ -41,7 +42,9 @@ HOUSEKEEPING_S = 0.2
 
 class Scheduler:
     def __init__(self, settings: Settings, executor: Executor, *, bus: Bus | None = None,
-                 poll_s: float = 1.0) -> None:
+                 poll_s: float = 1.0, only_runs: set[str] | None = None) -> None:
+        """`only_runs`: drive these runs and nothing else — no schedules, events or SLAs, no
+        other queued or orphaned run (`legato backfill` drives its own runs this way)."""
         self.settings = settings
         self.engine = open_engine(settings.database_url)
         self.executor = executor
@@ -56,6 +59,8 @@ class Scheduler:
         self._pending_events: list[SlaMissed] = []
         self._next_housekeeping = 0.0
         self.owner = owner_store.Owner(self.engine, "scheduler", settings.owner_timeout_s)
+        self.only_runs = only_runs
+        self.faults = StoreFaults(what="scheduler")
 
     # -- DAG files ---------------------------------------------------------------------
     def refresh_dags(self) -> bool:
@@ -87,28 +92,40 @@ class Scheduler:
             if dag.schedule is None or dag.start_date is None:
                 continue
             tz = getattr(dag.start_date.tzinfo, "key", "UTC")   # a ZoneInfo start_date sets it
-            for due in due_runs(dag.schedule, start_date=dag.start_date, end_date=dag.end_date,
-                                catchup=dag.catchup, last_logical_date=last, now=now, tz=tz):
-                create_run(self.engine, dag, due.logical_date, run_type="scheduled",
-                           interval=(due.data_interval_start, due.data_interval_end))
+            due = due_runs(dag.schedule, start_date=dag.start_date, end_date=dag.end_date,
+                           catchup=dag.catchup, last_logical_date=last, now=now, tz=tz)
+            if not due:
+                continue
+            with self.engine.connect() as conn:     # a backfill or trigger had these dates
+                taken = run_store.existing_logical_dates(conn, dag_id,
+                                                         [d.logical_date for d in due])
+            for one in due:
+                if one.logical_date in taken:
+                    continue
+                create_run(self.engine, dag, one.logical_date, run_type="scheduled",
+                           interval=(one.data_interval_start, one.data_interval_end))
                 created += 1
         return created
 
-    def start_queued_runs(self, now: datetime) -> int:
+    def _startable(self) -> list[run_store.RunRow]:
+        """Queued runs this scheduler may start: of known DAGs, not paused (a backfill's own
+        runs start even so: it was asked for them)."""
         with self.engine.connect() as conn:
-            paused = dag_store.paused_ids(conn)
+            paused = set() if self.only_runs is not None else dag_store.paused_ids(conn)
             queued = run_store.runs_in_state(conn, RunState.QUEUED.value)
+        return [r for r in queued if r.dag_id in self.dags and r.dag_id not in paused
+                and (self.only_runs is None or r.run_id in self.only_runs)]
+
+    def start_queued_runs(self, now: datetime) -> int:
+        """Claim and drive queued runs; `max_active_runs` is counted in the store, so it holds
+        however many schedulers share it."""
         started = 0
-        for run in queued:
-            dag = self.dags.get(run.dag_id)
-            if dag is None or run.dag_id in paused:
-                continue
-            active = sum(1 for d in self.drivers.values() if d.run.dag_id == run.dag_id)
-            if active >= dag.max_active_runs:
-                continue
+        for run in self._startable():
+            dag = self.dags[run.dag_id]
             with self.engine.begin() as conn:
-                if not run_store.claim_run(conn, run.run_id, now, self.owner.id):
-                    continue              # another scheduler took it
+                if not run_store.claim_run(conn, run.run_id, now, self.owner.id,
+                                           dag_id=run.dag_id, max_active=dag.max_active_runs):
+                    continue              # another scheduler took it, or the DAG is at its limit
             self._drive(dag, run)
             started += 1
         return started
@@ -138,7 +155,8 @@ class Scheduler:
             with self.engine.connect() as conn:
                 runs = run_store.running_runs_of(conn, dead)
             for run in runs:
-                adopted += self._adopt(run, dead)
+                if self.only_runs is None or run.run_id in self.only_runs:
+                    adopted += self._adopt(run, dead)
         for row in forgettable:
             with self.engine.begin() as conn:
                 owner_store.delete_if_unchanged(conn, row)
@@ -252,10 +270,12 @@ class Scheduler:
             self.keep_ownership()
             self.refresh_dags()
             self.adopt_running_runs()
-            self.create_due_runs(now)
-            create_event_runs(self.engine, self.dags, now)      # events and dataset updates
+            if self.only_runs is None:
+                self.create_due_runs(now)
+                create_event_runs(self.engine, self.dags, now)  # events and dataset updates
             self.start_queued_runs(now)
-            self.check_slas(now)
+            if self.only_runs is None:
+                self.check_slas(now)
         self.advance_runs(now)
         self.collect(now)
         if self.bus.wants(SchedulerTicked):
@@ -274,28 +294,74 @@ class Scheduler:
         self.adopt_running_runs()
 
     def serve(self, stop: threading.Event) -> None:
+        """Tick until `stop` is set, then drain: no new try starts, outcomes of tries in
+        flight are committed as they arrive for up to LEGATO_STOP_GRACE_S, and what is still
+        in flight is left to the next scheduler (this one releases its runs). A transient
+        store fault (a dropped connection, a full disk) pauses the loop; it never ends it."""
         try:
-            self.start()
+            self.faults.guard(self.start, stop)
             while not stop.is_set():
-                self.tick()
+                self.faults.guard(self.tick, stop)
+            self.faults.guard(lambda: self.drain(self.settings.stop_grace_s), None)
         finally:
             self.release()
 
-    def run_until_idle(self, timeout_s: float = 60.0) -> None:
-        """Tick until nothing is queued or running (tests, `legato backfill`)."""
+    def drain(self, grace_s: float) -> int:
+        """Commit the outcomes of the tries in flight for up to `grace_s`; start nothing new.
+        Returns how many tries were still in flight at the end (left to adoption)."""
+        flying = sum(len(d.in_flight) for d in self.drivers.values())
+        if flying:
+            log.warning("stopping: waiting up to %gs for %d tries in flight", grace_s, flying)
+        deadline = time.monotonic() + grace_s
+        while flying and time.monotonic() < deadline:
+            by_run: dict[str, list] = {}
+            for event in self.executor.events(min(0.2, max(0.0, deadline - time.monotonic()))):
+                by_run.setdefault(event.run_id, []).append(event)
+            for run_id, driver in list(self.drivers.items()):
+                driver.apply(by_run.get(run_id, []))
+                try:
+                    driver.commit()
+                except RunLost:
+                    self.drivers.pop(run_id)
+            flying = sum(len(d.in_flight) for d in self.drivers.values())
+        if flying:
+            log.warning("stopped with %d tries in flight: the next scheduler adopts their runs "
+                        "and retries them", flying)
+        return flying
+
+    def run_until_idle(self, timeout_s: float = 60.0,
+                       stop: threading.Event | None = None) -> None:
+        """Tick until nothing is queued or running (tests, `legato backfill`). Once `stop` is
+        set, the runs this scheduler drives and (with `only_runs`) its queued runs are
+        cancelled, and it returns."""
         try:
             self.start()
             deadline = time.monotonic() + timeout_s
             while time.monotonic() < deadline:
+                if stop is not None and stop.is_set():
+                    self.cancel_runs("the process driving it was interrupted")
+                    return
                 self.tick()
-                with self.engine.connect() as conn:
-                    queued = run_store.runs_in_state(conn, RunState.QUEUED.value)
-                    paused = dag_store.paused_ids(conn)
-                startable = [r for r in queued
-                             if r.dag_id in self.dags and r.dag_id not in paused]
-                if not self.drivers and not startable:
+                if not self.drivers and not self._startable():
                     return
             raise TimeoutError(f"runs still active after {timeout_s}s: {sorted(self.drivers)}")
         finally:
             self.release()
+
+    def cancel_runs(self, reason: str) -> list[str]:
+        """Cancel every run this scheduler drives and, when it drives only some runs (a
+        backfill), those of them still queued. Returns the run ids cancelled."""
+        now = datetime.now(UTC)
+        done = []
+        for run_id, driver in list(self.drivers.items()):
+            try:
+                driver.cancel(now, reason)
+                done.append(run_id)
+            except RunLost:
+                pass
+            del self.drivers[run_id]
+        if self.only_runs:
+            with self.engine.begin() as conn:
+                done += run_store.cancel_queued(conn, sorted(self.only_runs), now)
+        return done
 

@@ -28,6 +28,7 @@ from ..engine.tasklog import log_path, wait_for_log_writes
 from ..store import incidents as inc_store
 from ..store import outbox
 from ..store.db import open_engine
+from ..store.faults import StoreFaults
 from .config import IncidentConfigError, sink_from_spec
 from .sinks import Delivery, DeliveryError, deliver
 
@@ -159,15 +160,20 @@ class Dispatcher:
         with self.engine.begin() as conn:
             return IncidentListener(self.settings, global_sinks=()).reconcile(conn)
 
+    def _pass(self, state: dict[str, float]) -> None:
+        if time.monotonic() >= state["next_reconcile"]:
+            state["next_reconcile"] = time.monotonic() + RECONCILE_S
+            self.reconcile()
+        self.deliver_due()
+
     def _loop(self) -> None:
-        next_reconcile = 0.0
+        state = {"next_reconcile": 0.0}
+        faults = StoreFaults(what="incident dispatcher")    # a store outage: one line, retry
         while not self._stop.is_set():
             try:
-                if time.monotonic() >= next_reconcile:
-                    next_reconcile = time.monotonic() + RECONCILE_S
-                    self.reconcile()
-                self.deliver_due()
-            except Exception:  # noqa: BLE001 - e.g. the database briefly locked; try again
+                if not faults.guard(lambda: self._pass(state), self._stop):
+                    continue
+            except Exception:  # noqa: BLE001 - a sink's or a query's bug must not stop delivery
                 log.exception("incident dispatcher pass failed")
             self._stop.wait(self.poll_s)
 

@@ -14,17 +14,22 @@ in the outbox for a scheduler's dispatcher.
 from __future__ import annotations
 
 import random
-import secrets
-from collections.abc import Callable, Mapping
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ..authoring.dag import DAG, parse_datetime
+from ..authoring.spec import DagSpec
 from ..config import load_settings
 from ..engine import registry
 from ..engine.bus import Bus, RunFinished, TaskFinished
 from ..engine.driver import RunDriver
 from ..engine.executors import make_executor
+from ..engine.executors.base import Wakeup
 from ..engine.result import RunResult
 from ..engine.runs_create import insert_new_run
 from ..engine.states import RunState
@@ -35,9 +40,42 @@ from .listeners import attach_all
 from .run_results import load_run_result
 
 
-def new_run_id(run_type: str, logical_date: datetime) -> str:
-    stamp = logical_date.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{run_type}__{stamp}__{secrets.token_hex(3)}"
+def with_retries(spec: DagSpec, retries: int) -> DagSpec:
+    """`spec` with every task's retries set to `retries` (delays unchanged)."""
+    if retries < 0:
+        raise ValueError(f"retries must be 0 or more, got {retries}")
+    tasks = {t: replace(ts, retry=replace(ts.retry, retries=retries))
+             for t, ts in spec.tasks.items()}
+    return replace(spec, tasks=tasks)
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """A signal stopped `dag.run()`; the run was cancelled and committed as such first."""
+
+    def __init__(self, run_id: str) -> None:
+        super().__init__(f"run {run_id} cancelled: interrupted")
+        self.run_id = run_id
+
+
+@contextmanager
+def _stop_on(signals: tuple[signal.Signals, ...], executor: Any) -> Iterator[threading.Event]:
+    """An event set by any of `signals` (which also wakes the driver's wait); handlers are
+    installed only in the main thread, and restored afterwards."""
+    stop = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield stop
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        stop.set()
+        executor.post(Wakeup())             # SimpleQueue.put is safe in a signal handler
+
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def _dag_callbacks(dag: DAG, bus: Bus) -> None:
@@ -60,10 +98,16 @@ def run_dag(
     event: Any = None,
     on_task: Callable[[TaskFinished], None] | None = None,
     rng: random.Random | None = None,
+    stop_signals: tuple[signal.Signals, ...] = (signal.SIGINT,),
+    retries: int | None = None,
 ) -> RunResult:
+    """Run `dag` once, now, in this process (see the module docstring). One of `stop_signals`
+    (in the main thread; Ctrl-C by default) cancels the run cleanly — it ends `cancelled`,
+    never left `running` for a scheduler to adopt — and raises RunInterrupted. `retries`
+    overrides every task's retries for this run (`legato run --retries 0` on a first try)."""
     settings = load_settings()
     engine = open_engine(settings.database_url)
-    spec = dag.spec()
+    spec = dag.spec() if retries is None else with_retries(dag.spec(), retries)
     registry.register(dag)
     when = (parse_datetime(logical_date, what="logical_date") if logical_date
             else datetime.now(UTC))
@@ -86,10 +130,14 @@ def run_dag(
                            home=settings.home, database_url=settings.database_url, rng=rng,
                            owner=owner.id)
         driver.load()
-        driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s)
+        with _stop_on(stop_signals, runner) as stop:
+            driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s,
+                                     stop=stop)
     finally:
         runner.shutdown()
         owner.release()
+    if stop.is_set():
+        raise RunInterrupted(run.run_id)
     if incidents.emitted:
         from ..incidents.dispatcher import Dispatcher
 

@@ -45,7 +45,9 @@ def create(url: str) -> sa.Engine:
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     if url.startswith("postgresql+psycopg:"):
         _needs_psycopg()
-    engine = sa.create_engine(url)
+    # pre-ping: a connection the server dropped (restart, pg_terminate_backend, idle timeout)
+    # is replaced when it is checked out, instead of failing the next statement
+    engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .schema import dag_runs
+from .schema import dag_runs, dags, task_instances
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +79,61 @@ def list_runs(conn: sa.Connection, *, dag_id: str | None = None, limit: int = 50
     return [_row(r) for r in conn.execute(q)]
 
 
-def claim_run(conn: sa.Connection, run_id: str, now: datetime, owner: str | None = None) -> bool:
+def claim_run(conn: sa.Connection, run_id: str, now: datetime, owner: str | None = None, *,
+              dag_id: str | None = None, max_active: int | None = None) -> bool:
     """queued -> running and owned by `owner`, only if still queued: of several schedulers,
-    exactly one wins."""
-    done = conn.execute(dag_runs.update()
-                        .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "queued")
+    exactly one wins. With `max_active`, only while fewer than that many runs of `dag_id`
+    are running, counted in the store (so the limit holds across schedulers): one statement
+    on SQLite (which writes one statement at a time); on PostgreSQL the DAG's row is locked
+    first, so two schedulers claiming runs of one DAG take turns — skipping, not waiting,
+    when it is locked (a scheduler frozen mid-claim must not stop the others)."""
+    cond = [dag_runs.c.run_id == run_id, dag_runs.c.state == "queued"]
+    if max_active is not None:
+        if conn.dialect.name == "postgresql":     # a claim in progress elsewhere: next pass
+            lock = sa.select(dags.c.dag_id).where(dags.c.dag_id == dag_id)
+            if conn.execute(lock.with_for_update(skip_locked=True)).first() is None:
+                return False
+        other = dag_runs.alias("other")
+        running = (sa.select(sa.func.count()).select_from(other)
+                   .where(other.c.dag_id == dag_id, other.c.state == "running")
+                   .scalar_subquery())
+        cond.append(running < max_active)
+    done = conn.execute(dag_runs.update().where(*cond)
                         .values(state="running", start_date=now, owner=owner))
     return done.rowcount == 1
+
+
+def existing_logical_dates(conn: sa.Connection, dag_id: str,
+                           dates: list[datetime]) -> set[datetime]:
+    """Which of `dates` already have a run of `dag_id`, of any type (a backfill's or a
+    trigger's date is not scheduled again)."""
+    if not dates:
+        return set()
+    q = sa.select(dag_runs.c.logical_date).where(dag_runs.c.dag_id == dag_id,
+                                                 dag_runs.c.logical_date.in_(dates))
+    return set(conn.execute(q).scalars())
+
+
+def cancel_queued(conn: sa.Connection, run_ids: list[str], now: datetime) -> list[str]:
+    """Cancel those of `run_ids` that are still queued (nobody drives them, so no fence is
+    needed); their instances are skipped. Returns the ids cancelled."""
+    if not run_ids:
+        return []
+    q = sa.select(dag_runs.c.run_id).where(dag_runs.c.run_id.in_(run_ids),
+                                           dag_runs.c.state == "queued")
+    done = []
+    for run_id in conn.execute(q).scalars():
+        hit = conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id,
+                                                   dag_runs.c.state == "queued")
+                           .values(state="cancelled", end_date=now))
+        if hit.rowcount == 1:
+            conn.execute(task_instances.update().where(
+                task_instances.c.run_id == run_id,
+                task_instances.c.state.in_(("scheduled", "queued", "up_for_retry")))
+                .values(state="skipped", end_date=now, error="run cancelled before it started",
+                        error_type="RunCancelled"))
+            done.append(run_id)
+    return done
 
 
 def _owned_by(owner: str | None) -> sa.ColumnElement[bool]:

@@ -81,6 +81,14 @@ class TryFinished:
         return (self.task_id, self.map_index)
 
 
+@dataclass(frozen=True, slots=True)
+class Wakeup:
+    """Posted to an executor's stream only to end a wait early (a signal asked the driver to
+    stop); drivers skip it."""
+
+    run_id: str = ""
+
+
 TryEvent = TryStarted | TryFinished
 
 
