@@ -26,7 +26,8 @@ def test_run_json_is_one_object_with_the_documented_shape(legato_home: Path) -> 
                   home=legato_home)
     assert done.returncode == 0, done.stderr
     doc = json.loads(done.stdout)                   # exactly one JSON document
-    assert set(doc) == {"dag_id", "run_id", "logical_date", "state", "tasks"}
+    assert set(doc) == {"dag_id", "run_id", "logical_date", "state", "note", "callback_error",
+                        "tasks"}
     assert doc["state"] == "success" and doc["logical_date"].startswith("2024-02-03")
     assert set(doc["tasks"]) == {"hello", "world"}
     assert set(doc["tasks"]["world"]) == {"state", "tries", "start", "end", "error"}

@@ -22,6 +22,8 @@ import pytest
 from e2e_support import free_port
 
 from legato.authoring.loader import load_file
+from legato.config import load_settings
+from legato.services import queries
 
 pytestmark = pytest.mark.e2e
 distributed = pytest.importorskip("distributed")
@@ -138,8 +140,9 @@ def test_legato_run_on_the_cluster(tmp_path: Path, legato_home: Path, cluster: s
     done = subprocess.run([*CLI, "run", str(dag_file), "--executor", f"dask://{cluster}",
                            "--json"], env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["tasks"]["hello"]["state"] == "success"
-    log = next((legato_home / "logs" / "dask_e2e_hello").rglob("hello.try1.log")).read_text()
+    report = json.loads(done.stdout)
+    assert report["tasks"]["hello"]["state"] == "success"
+    log = queries.read_log(load_settings(), report["run_id"], "hello", 1).text
     assert "hello from a dask worker" in log
 
 

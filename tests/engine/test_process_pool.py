@@ -25,9 +25,13 @@ pytestmark = pytest.mark.e2e
 
 
 def _alive(pid: int) -> bool:
+    """Running, or dying: a killed process shows as a zombie as soon as its main thread has
+    exited, but its parent cannot reap it until its other threads (the worker's heartbeat)
+    have exited too, so it counts as dead only then."""
     try:
         with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+            zombie = f.read().rsplit(")", 1)[1].split()[0] == "Z"
+        return not zombie or len(os.listdir(f"/proc/{pid}/task")) > 1
     except FileNotFoundError:
         return False
 

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from legato import DAG, Fail, Skip, task
+from legato.config import load_settings
+from legato.services import queries
 from legato.store.results import INLINE_LIMIT
 from legato.tasks import BranchTask, EmptyTask, PythonTask, ShellTask
 
@@ -304,7 +306,7 @@ def test_shell_task_templates_and_log(legato_home: Path) -> None:
     assert result["say"].result == "done-2023-02-01"
     assert result["skip"].state == "skipped"
     assert result["fail"].state == "failed" and "exited with 3" in result["fail"].error
-    log = next((legato_home / "logs").rglob("say.try1.log")).read_text()
+    log = queries.read_log(load_settings(), result.run_id, "say", 1).text
     assert "20230131-ops" in log
 
 
@@ -316,8 +318,8 @@ def test_prints_and_ctx_log_reach_the_try_log(legato_home: Path) -> None:
             ctx.log.warning("careful %s", 42)
 
         talk()
-    dag.run()
-    text = next((legato_home / "logs").rglob("talk.try1.log")).read_text()
+    result = dag.run()
+    text = queries.read_log(load_settings(), result.run_id, "talk", 1).text
     assert "hello from print" in text and "careful 42" in text
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import pytest
 
-from faults_support import CLI, base_env, cli, cli_json, log_tail, write_dag
 from legato.config import load_settings
 from legato.engine.executors import make_executor
 from legato.engine.scheduler import Scheduler
+from process_support import CLI, base_env, cli, cli_json, log_tail, write_dag
 from waiting import eventually
 
 pytestmark = pytest.mark.e2e

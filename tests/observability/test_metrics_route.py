@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
-from server_harness import Live
 
 from legato import DAG, task
+from server_harness import Live
 
 
 def test_metrics_need_a_token(start_live: Callable[[], Live]) -> None:

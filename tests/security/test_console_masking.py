@@ -16,6 +16,7 @@ import pytest
 from legato.authoring.variables import Connection
 from legato.config import load_settings
 from legato.security.secrets import SecretStore
+from legato.services import queries
 
 STORED = "stored-canary-7f3a9c"
 FROM_ENV = "env-canary-91bc2d"
@@ -60,7 +61,7 @@ def test_printed_secrets_are_masked_on_the_console_and_in_the_log(tmp_path: Path
         assert canary not in console, f"{canary} reached the console:\n{console}"
     assert "stored password: ***" in console and "split *** end" in console
     assert "token ***" in done.stderr and "tail ***" in console
-    (log,) = (legato_home / "logs").rglob("leak.try1.log")
-    text = log.read_text()
+    (run,) = queries.list_runs(load_settings(), None, 10)
+    text = queries.read_log(load_settings(), run.run_id, "leak", 1).text
     assert "stored password: ***" in text and not any(
         c in text for c in (STORED, FROM_ENV, VARIABLE))

@@ -22,12 +22,11 @@ import sqlalchemy as sa
 
 pytest.importorskip("fastapi")
 
-from server_harness import Live  # noqa: E402
-
 from legato.authoring.loader import load_file  # noqa: E402
 from legato.quality import DataQualityError, drift_gate  # noqa: E402
 from legato.server.ui import ops_pages  # noqa: E402
 from legato.server.ui.ops_pages import duration  # noqa: E402
+from server_harness import Live  # noqa: E402
 
 
 @contextmanager

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from legato import DAG
+from legato.config import load_settings
+from legato.services import queries
 from legato.tasks import HttpTask
 
 
@@ -121,7 +123,7 @@ def test_basic_auth_from_connection_and_password_not_logged(
     assert seen.path == "/v1/items/2024-05-06"
     expected = base64.b64encode(b"alice:s3cr@t").decode()
     assert seen.headers["authorization"] == f"Basic {expected}"
-    log = next((legato_home / "logs").rglob("auth.try1.log")).read_text()
+    log = queries.read_log(load_settings(), result.run_id, "auth", 1).text
     assert f"GET http://127.0.0.1:{server.port}/v1/items/2024-05-06" in log
     assert "200" in log
     assert "s3cr" not in log

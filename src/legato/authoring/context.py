@@ -114,6 +114,9 @@ class Context:
         self.log = log
         self.deadline = deadline
         self.exception: str | None = None     # set for failure and retry callbacks
+        self.reason: str | None = None        # a DAG callback's: "success" | "task_failure"
+        self.state: str | None = None         # a DAG callback's: the run's final state
+        self.extra_keys: tuple[str, ...] = ()  # keys a callback's context adds to CONTEXT_KEYS
         self._xcom = xcom
 
     @property
@@ -148,24 +151,27 @@ class Context:
 
     # -- mapping protocol, for ctx["ds"] and **context ------------------------------------
     def __getitem__(self, key: str) -> Any:
-        if key in CONTEXT_KEYS:
+        if key in self.keys():
             return getattr(self, key)
         raise KeyError(key)
 
     def __contains__(self, key: object) -> bool:
-        return key in CONTEXT_KEYS
+        return key in self.keys()
 
     def __iter__(self) -> Iterator[str]:
-        return iter(CONTEXT_KEYS)
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
 
     def keys(self) -> tuple[str, ...]:
-        return CONTEXT_KEYS
+        return CONTEXT_KEYS + self.extra_keys
 
     def get(self, key: str, default: Any = None) -> Any:
-        return getattr(self, key) if key in CONTEXT_KEYS else default
+        return getattr(self, key) if key in self.keys() else default
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in CONTEXT_KEYS}
+        return {k: getattr(self, k) for k in self.keys()}
 
     def __repr__(self) -> str:
         return f"<Context {self.dag_id}.{self.task_id} run={self.run_id} try={self.try_number}>"

@@ -104,6 +104,7 @@ class RunDriver:
         self.to_submit: list[TIKey] = []
         self.candidates: set[str] = set(spec.order)
         self.first_poke: dict[TIKey, float] = {}   # sensors: kept across reschedules
+        self.poke_logs: dict[TIKey, str] = {}      # sensors: earlier pokes' inline logs
         self.to_defer: list[tuple[TryFinished, float | None]] = []
 
     # -- state --------------------------------------------------------------------------
@@ -271,7 +272,8 @@ class RunDriver:
         triggerer = get_triggerer()
         for ev, deadline in pending:
             triggerer.add(self.run.run_id, ev.key, ev.try_number, ev.trigger, deadline,
-                          ev.soft_fail, self.executor.post, start=ev.start, log_path=ev.log_path)
+                          ev.soft_fail, self.executor.post, start=ev.start, log_path=ev.log_path,
+                          log_text=ev.log_text)
 
     def _finish(self, ev: TryFinished) -> None:
         key, task = ev.key, self.spec.tasks[ev.task_id]
@@ -280,9 +282,12 @@ class RunDriver:
             self._reschedule(ev)
             return
         self.first_poke.pop(key, None)
+        log_text = ev.log_text
+        if key in self.poke_logs:                      # a rescheduled sensor's earlier pokes
+            log_text = self.poke_logs.pop(key) + (log_text or "")
         self.batch.tries[(ev.task_id, ev.map_index, ev.try_number)] = try_store.TryRow(
             self.run.run_id, ev.task_id, ev.map_index, ev.try_number, ev.state, start, end,
-            ev.error, ev.error_type, ev.log_path)
+            ev.error, ev.error_type, ev.log_path, log_text, ev.log_error)
         if ev.state == "success":
             self._record_success(ev)
             state = TaskState.SUCCESS
@@ -307,6 +312,8 @@ class RunDriver:
         key = ev.key
         if ev.first_poke is not None:
             self.first_poke.setdefault(key, ev.first_poke)
+        if ev.log_text:
+            self.poke_logs[key] = self.poke_logs.get(key, "") + ev.log_text
         when = _utc(ev.reschedule_at if ev.reschedule_at is not None else ev.end)
         self.info[key].try_number -= 1
         self.due[key] = when

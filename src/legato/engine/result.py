@@ -43,6 +43,8 @@ class RunResult:
     logical_date: datetime
     state: str
     tasks: dict[str, TaskResult]
+    note: str | None = None
+    callback_error: str | None = None       # a DAG callback that raised
 
     def __getitem__(self, task_id: str) -> TaskResult:
         try:
@@ -60,5 +62,6 @@ class RunResult:
         return {
             "dag_id": self.dag_id, "run_id": self.run_id,
             "logical_date": self.logical_date.isoformat(), "state": self.state,
+            "note": self.note, "callback_error": self.callback_error,
             "tasks": {t: r.to_json() for t, r in self.tasks.items()},
         }

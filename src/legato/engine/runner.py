@@ -9,6 +9,7 @@ try, with the context; their errors are logged and never change the try's outcom
 from __future__ import annotations
 
 import copy
+import logging
 import signal
 import threading
 import time
@@ -36,12 +37,11 @@ from .registry import get_dag
 from .tasklog import (
     TryLog,
     log_path,
-    log_write_done,
-    log_write_started,
     set_current,
     task_logger,
 )
 
+worker_log = logging.getLogger("legato.worker")
 STORE_ATTEMPTS = 5               # reads of upstream results ride out a dropped connection
 
 
@@ -239,20 +239,19 @@ def run_try(req: TryRequest,
     reset_resolver(resolver)
     end = time.time()
     log.line("INFO", f"{state} after {end - start:.3f}s")
+    log_text, written, log_error = log.finish()
+    if log_error is not None:
+        worker_log.error("try %s of %s.%s: %s; its record keeps the log's tail",
+                         req.try_number, req.dag_id, req.task_id, log_error)
     finished = TryFinished(
         run_id=req.run_id, task_id=req.task_id, map_index=req.map_index,
         try_number=req.try_number, state=state, start=start, end=end, error=error,
         error_type=error_type, retryable=retryable, result=fields.get("result"),
-        pushed=fields.get("pushed", ()), follow=fields.get("follow"), log_path=str(path),
-        **parked,
+        pushed=fields.get("pushed", ()), follow=fields.get("follow"), log_path=written,
+        log_text=log_text, log_error=log_error, **parked,
     )
-    log_write_started()
-    try:
-        if report is not None:
-            report(finished)
-    finally:
-        log.close()
-        log_write_done()
+    if report is not None:
+        report(finished)
     return finished
 
 

@@ -1,4 +1,5 @@
-"""One log file per try, and the plumbing that routes a task's output into it.
+"""The log of each try (kept in its row when short, in a file when long), and the plumbing
+that routes a task's output into it.
 
 Worker threads share `sys.stdout`, so prints are attributed by thread: while a try runs, its
 thread's writes to stdout/stderr are copied into its log (and still reach the terminal, so
@@ -31,15 +32,21 @@ _saved: tuple[TextIO, TextIO] | None = None
 
 
 WRITE_THROUGH_AFTER_S = 1.0
-_pending = 0
-_pending_cond = threading.Condition()
+INLINE_MAX_CHARS = 64 * 1024          # a log up to this size is kept in the try's row
+MEMORY_MAX_LINES = 20_000             # lines kept in memory once the file cannot be written
 
 
 class TryLog:
-    """The log of one try. Lines are kept in memory while the try is young and written when it
-    ends, so a short try's file is created after its outcome has been reported (creating a
-    file costs up to half a millisecond on some disks, which would dominate a no-op task); a
-    try still running after WRITE_THROUGH_AFTER_S writes its lines through as they come."""
+    """The log of one try.
+
+    Lines are kept in memory; a try that ends within WRITE_THROUGH_AFTER_S with a short log
+    has it stored in its row with its outcome (no file: creating one costs up to half a
+    millisecond on some disks, more than a no-op task). A try still running after that, or
+    with a longer log, writes a file (followed live by the UI while the try runs).
+
+    Writing never raises into the task: a file that cannot be written (a full disk) is
+    noted, lines stay in memory (the last MEMORY_MAX_LINES), and `finish` reports the error
+    with the log's tail inline, so the try's record says what happened to its log."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -47,22 +54,39 @@ class TryLog:
         self._file: TextIO | None = None
         self._write_through_at = time.monotonic() + WRITE_THROUGH_AFTER_S
         self._partial = ""
+        self.error: str | None = None
 
-    def _open(self) -> TextIO:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
-        self._file.writelines(self._lines)
-        self._lines = []
-        return self._file
+    def _open(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+            self._file.writelines(self._lines)
+            self._lines = []
+        except OSError as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: OSError) -> None:
+        self.error = f"{type(exc).__name__}: {exc.strerror or exc}"
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass
+            self._file = None
 
     def line(self, level: str, message: str) -> None:
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime())
-        text = f"[{stamp}Z] {level:<7} {mask(message)}\n"   # secrets never reach the file
+        text = f"[{stamp}Z] {level:<7} {mask(message)}\n"   # secrets never reach the log
         if self._file is not None:
-            self._file.write(text)
-            return
+            try:
+                self._file.write(text)
+                return
+            except OSError as exc:
+                self._fail(exc)
         self._lines.append(text)
-        if time.monotonic() >= self._write_through_at:
+        if len(self._lines) > MEMORY_MAX_LINES:
+            del self._lines[:len(self._lines) - MEMORY_MAX_LINES]
+        if self.error is None and time.monotonic() >= self._write_through_at:
             self._open()
 
     def raw(self, text: str) -> None:
@@ -71,32 +95,27 @@ class TryLog:
         for line in lines:
             self.line("OUTPUT", line)
 
-    def close(self) -> None:
-        """Write what is buffered and close the file; call after the outcome is reported."""
+    def finish(self) -> tuple[str | None, str | None, str | None]:
+        """End the log: (inline text, file path, error). A short log of a short try is inline;
+        otherwise it is in the file; if the file could not be written, the error and the
+        log's tail (what memory kept) are returned instead."""
         if self._partial:
             self.line("OUTPUT", self._partial)
             self._partial = ""
-        (self._file or self._open()).close()
-
-
-def log_write_started() -> None:
-    """A try's outcome is about to be reported before its log file is written."""
-    global _pending
-    with _pending_cond:
-        _pending += 1
-
-
-def log_write_done() -> None:
-    global _pending
-    with _pending_cond:
-        _pending -= 1
-        _pending_cond.notify_all()
-
-
-def wait_for_log_writes(timeout: float = 10.0) -> bool:
-    """Block until every reported try's log file is on disk (executors call it on shutdown)."""
-    with _pending_cond:
-        return _pending_cond.wait_for(lambda: _pending == 0, timeout)
+        if self._file is None and self.error is None:
+            text = "".join(self._lines)
+            if len(text) <= INLINE_MAX_CHARS:
+                return text, None, None
+            self._open()
+        if self._file is not None:
+            try:
+                self._file.close()
+                self._file = None
+                return None, str(self.path), None
+            except OSError as exc:
+                self._fail(exc)
+        tail = "".join(self._lines)[-INLINE_MAX_CHARS:]
+        return tail, None, f"the log file could not be written ({self.error})"
 
 
 def current() -> TryLog | None:

@@ -42,12 +42,12 @@ class Triggerer:
     def add(self, run_id: str, key: tuple[str, int], try_number: int, trigger: Any,
             deadline_epoch: float | None, soft_fail: bool,
             on_done: Callable[[TryFinished], None], *, start: float | None = None,
-            log_path: str | None = None) -> None:
+            log_path: str | None = None, log_text: str | None = None) -> None:
         """Wait on `trigger`; report success, or a timeout at `deadline_epoch`, via `on_done`."""
         with self._lock:
             self._pending += 1
         args = (run_id, key, try_number, trigger, deadline_epoch, soft_fail, on_done,
-                time.time() if start is None else start, log_path)
+                time.time() if start is None else start, log_path, log_text)
         self._loop.call_soon_threadsafe(self._spawn, args)
 
     def _spawn(self, args: tuple[Any, ...]) -> None:
@@ -58,7 +58,7 @@ class Triggerer:
     async def _wait(self, run_id: str, key: tuple[str, int], try_number: int, trigger: Any,
                     deadline_epoch: float | None, soft_fail: bool,
                     on_done: Callable[[TryFinished], None], start: float,
-                    log_path: str | None) -> None:
+                    log_path: str | None, log_text: str | None) -> None:
         state, error, error_type, retryable = "success", None, None, True
         try:
             timeout = None if deadline_epoch is None else max(0.0, deadline_epoch - time.time())
@@ -79,7 +79,7 @@ class Triggerer:
         try:
             on_done(TryFinished(run_id, key[0], key[1], try_number, state, start=start,
                                 end=time.time(), error=error, error_type=error_type,
-                                retryable=retryable, log_path=log_path))
+                                retryable=retryable, log_path=log_path, log_text=log_text))
         except Exception:  # noqa: BLE001 - the executor may be gone
             log.exception("could not report the outcome of deferred %s try %s", key, try_number)
 

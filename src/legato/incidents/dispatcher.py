@@ -24,9 +24,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..config import Settings
-from ..engine.tasklog import log_path, wait_for_log_writes
+from ..engine.tasklog import log_path
 from ..store import incidents as inc_store
 from ..store import outbox
+from ..store import tries as try_store
 from ..store.db import open_engine
 from ..store.faults import StoreFaults
 from .config import IncidentConfigError, sink_from_spec
@@ -45,16 +46,21 @@ def backoff(attempts: int, *, base_s: float, max_s: float, rng: random.Random) -
 
 
 def log_excerpt(settings: Settings, doc: dict[str, Any]) -> str | None:
+    """The last lines of the failed try's log (kept in its row, or its file)."""
     i, meta = doc["incident"], doc["meta"]
     if i["task_id"] is None or i["run_id"] is None or not meta["try_number"]:
         return None
-    path = log_path(settings.logs_dir, i["dag_id"], i["run_id"], i["task_id"], meta["map_index"],
-                    meta["try_number"])
-    if not path.exists():
-        wait_for_log_writes(2.0)            # written just after the try's outcome (tasklog.py)
-        if not path.exists():
-            return None
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()[-EXCERPT_LINES:]
+    with open_engine(settings.database_url).connect() as conn:
+        ref = try_store.log_of(conn, i["run_id"], i["task_id"], meta["map_index"],
+                               meta["try_number"])
+    text = ref.text if ref is not None else None
+    if text is None and ref is not None and ref.path is not None:
+        path = log_path(settings.logs_dir, i["dag_id"], i["run_id"], i["task_id"],
+                        meta["map_index"], meta["try_number"])
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else None
+    if not text:
+        return None
+    lines = text.splitlines()[-EXCERPT_LINES:]
     return "\n".join(lines)[-EXCERPT_CHARS:]
 
 

@@ -40,7 +40,7 @@ def run_json(run: RunRow) -> dict[str, Any]:
             "data_interval_start": iso(run.data_interval_start),
             "data_interval_end": iso(run.data_interval_end), "params": run.params,
             "created_at": iso(run.created_at), "start_date": iso(run.start_date),
-            "end_date": iso(run.end_date)}
+            "end_date": iso(run.end_date), "note": run.note}
 
 
 @router.get("/dags", response_model=DagList, responses=errors(401))

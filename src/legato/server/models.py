@@ -91,6 +91,7 @@ class Run(Out):
     created_at: Time | None
     start_date: Time | None
     end_date: Time | None
+    note: str | None = None
 
 
 class TaskOutcome(Out):
@@ -106,6 +107,8 @@ class RunDetail(Out):
     run_id: str
     logical_date: Time
     state: str
+    note: str | None = None
+    callback_error: str | None = None       # a DAG-level callback of the run that raised
     tasks: dict[str, TaskOutcome]
 
 

@@ -52,7 +52,7 @@ class LogText:
     task_id: str
     map_index: int
     try_number: int
-    path: Path
+    path: Path | None            # None: the log is kept in the try's row
     text: str
 
 
@@ -65,13 +65,17 @@ def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | No
         run = run_store.get_run(conn, run_id)
         instances = [i for i in try_store.instances_of_run(conn, run_id)
                      if i.task_id == task_id and i.map_index == map_index]
+        latest = instances[0].try_number if instances else 0
+        number = latest if try_number is None else try_number
+        ref = try_store.log_of(conn, run_id, task_id, map_index, number) if number else None
     if run is None or not instances:
         raise NotFound(f"run {run_id!r} has no task {task_id!r}"
                        + ("" if map_index < 0 else f" with map index {map_index}"))
-    latest = instances[0].try_number
-    number = latest if try_number is None else try_number
     if number < 1 or number > latest:
         raise NotFound(f"task {task_id!r} in run {run_id!r} has tries 1..{latest}, not {number}")
+    if ref is not None and ref.text is not None:        # kept in the try's row
+        note = f"[{ref.error}; its last lines follow]\n" if ref.error else ""
+        return LogText(run_id, task_id, map_index, number, None, note + ref.text)
     path = log_path(settings.logs_dir, run.dag_id, run_id, task_id, map_index, number).resolve()
     if not path.is_relative_to(settings.logs_dir.resolve()):
         raise NotFound(f"no log for try {number} of {task_id!r} in run {run_id!r}: its path "

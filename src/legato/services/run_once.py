@@ -27,6 +27,7 @@ from ..authoring.spec import DagSpec
 from ..config import load_settings
 from ..engine import registry
 from ..engine.bus import Bus, RunFinished, TaskFinished
+from ..engine.dag_callbacks import call_dag_callback
 from ..engine.driver import RunDriver
 from ..engine.executors import make_executor
 from ..engine.executors.base import Wakeup
@@ -78,12 +79,12 @@ def _stop_on(signals: tuple[signal.Signals, ...], executor: Any) -> Iterator[thr
             signal.signal(sig, old)
 
 
-def _dag_callbacks(dag: DAG, bus: Bus) -> None:
+def _dag_callbacks(dag: DAG, bus: Bus, settings: Any) -> None:
+    """The DAG's own callbacks, in this process (a scheduler runs them in a child instead:
+    engine/dag_callbacks.py), with the same context a scheduled run's get."""
     def on_finished(event: RunFinished) -> None:
-        fn = dag.on_success_callback if event.state == "success" else dag.on_failure_callback
-        if fn is not None:
-            fn({"dag": dag, "dag_id": dag.dag_id, "run_id": event.run_id,
-                "state": event.state})
+        call_dag_callback(dag, event.run_id, event.state, str(settings.home),
+                          settings.database_url)
 
     bus.subscribe(RunFinished, on_finished)
 
@@ -123,7 +124,7 @@ def run_dag(
             run_store.set_owner(conn, run.run_id, owner.id)
         bus = Bus()
         incidents = attach_all(bus, settings).incidents
-        _dag_callbacks(dag, bus)
+        _dag_callbacks(dag, bus, settings)
         if on_task is not None:
             bus.subscribe(TaskFinished, on_task)
         driver = RunDriver(spec=spec, run=run, engine=engine, executor=runner, bus=bus,

@@ -66,4 +66,5 @@ def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunRes
     far = datetime.max.replace(tzinfo=UTC)
     ordered = sorted(by_task, key=lambda t: (min((r.start_date or far) for r in by_task[t]), t))
     tasks = {t: _task_result(engine, run_id, t, by_task[t], results_dir) for t in ordered}
-    return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks)
+    return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks, run.note,
+                     run.callback_error)

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..config import Settings
 from ..engine.bus import Bus
+from ..engine.dag_callbacks import CallbackRunner
 from ..engine.executors.base import Executor
 from ..engine.scheduler import Scheduler
 from ..store.db import open_engine
@@ -51,13 +52,27 @@ def scheduling(settings: Settings, executor: Executor, *, events: bool = True,
             from .events import start_listener
 
             listener = start_listener(settings)
-        yield Service(Scheduler(settings, executor, bus=bus, only_runs=only_runs), bus)
+        scheduler = Scheduler(settings, executor, bus=bus, only_runs=only_runs)
+        callbacks = CallbackRunner(_callback_file(scheduler), str(settings.home),
+                                   settings.database_url, settings.dag_import_timeout_s + 30)
+        callbacks.attach(bus)
+        yield Service(scheduler, bus)
+        callbacks.join(settings.stop_grace_s)
     finally:
         if listener is not None:
             listener.stop()
         executor.shutdown()
         if dispatcher is not None:
             dispatcher.stop()
+
+
+def _callback_file(scheduler: Scheduler) -> Any:
+    """(dag_id, "on_success"|"on_failure") -> the DAG's file if it defines that callback."""
+    def lookup(dag_id: str, name: str) -> str | None:
+        dag = scheduler.dags.get(dag_id)
+        return dag.fileloc if dag is not None and dag.has_callback(name) else None
+
+    return lookup
 
 
 def serve(settings: Settings, executor: Executor, stop: threading.Event,

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..config import Settings
 from ..engine.tasklog import log_path
 from ..store import runs as run_store
+from ..store import tries as try_store
 from ..store.db import open_engine
 from ..store.schema import task_instances
 from . import queries
@@ -39,6 +40,7 @@ class LogRef:
     state: str
     map_indexes: tuple[int, ...]          # of a mapped task; () otherwise
     path: Path | None                     # None when outside the logs folder or no try yet
+    inline: bytes | None = None           # a finished short try's log, kept in its row
 
     @property
     def label(self) -> str:
@@ -88,24 +90,45 @@ def find_log(settings: Settings, run_id: str, task_id: str, try_number: int | No
     path = _safe_path(settings, run, task_id, map_index, number) if number >= 1 else None
     if number >= 1 and path is None:
         raise NotFound(f"the log of try {number} of {task_id!r} falls outside the logs folder")
-    return LogRef(run, task_id, map_index, number, row.try_number, row.state, mapped, path)
+    inline = None
+    if number >= 1:
+        with open_engine(settings.database_url).connect() as conn:
+            kept = try_store.log_of(conn, run.run_id, task_id, map_index, number)
+        if kept is not None and kept.text is not None:
+            note = f"[{kept.error}; its last lines follow]\n" if kept.error else ""
+            inline = (note + kept.text).encode()
+    return LogRef(run, task_id, map_index, number, row.try_number, row.state, mapped, path,
+                  inline)
+
+
+def _read(ref: LogRef, offset: int, limit: int) -> tuple[bytes, int] | None:
+    """(data from `offset`, total size) of the log, or None while it has none."""
+    if ref.inline is not None:
+        offset = min(max(offset, 0), len(ref.inline))
+        return ref.inline[offset:offset + limit], len(ref.inline)
+    if ref.path is None or not ref.path.is_file():
+        return None
+    with ref.path.open("rb") as f:
+        size = f.seek(0, 2)
+        f.seek(min(max(offset, 0), size))
+        return f.read(limit), size
 
 
 def read_chunk(ref: LogRef, offset: int = 0, limit: int = MAX_CHUNK) -> Chunk:
     """The bytes of the log from `offset` (cut at the last whole line when the read is full)."""
-    if ref.path is None or not ref.path.is_file():
+    found = _read(ref, offset, limit)
+    if found is None:
         return Chunk("", offset, offset, 0, False)
-    with ref.path.open("rb") as f:
-        size = f.seek(0, 2)
-        offset = min(max(offset, 0), size)
-        f.seek(offset)
-        data = f.read(limit)
+    data, size = found
+    offset = min(max(offset, 0), size)
     if len(data) == limit and b"\n" in data:
         data = data[:data.rfind(b"\n") + 1]
     return Chunk(data.decode("utf-8", errors="replace"), offset, offset + len(data), size, True)
 
 
 def log_size(ref: LogRef) -> int:
+    if ref.inline is not None:
+        return len(ref.inline)
     try:
         return ref.path.stat().st_size if ref.path is not None else 0
     except OSError:
@@ -129,7 +152,7 @@ def traceback_in(text: str) -> str | None:
 
 def read_all(ref: LogRef, limit: int = 64 * 1024 * 1024) -> str:
     """The whole log (for a download), NotFound when the try has written none yet."""
-    if ref.path is None or not ref.path.is_file():
+    found = _read(ref, 0, limit)
+    if found is None:
         raise NotFound(f"try {ref.try_number} of {ref.label!r} has no log yet")
-    with ref.path.open("rb") as f:
-        return f.read(limit).decode("utf-8", errors="replace")
+    return found[0].decode("utf-8", errors="replace")

@@ -10,13 +10,15 @@ the head schema directly.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-HEAD_REVISION = "0012"
+HEAD_REVISION = "0013"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, sa.Engine] = {}
 _lock = threading.Lock()
@@ -24,10 +26,25 @@ _lock = threading.Lock()
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
+    _wal(cur)
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _wal(cur: Any) -> None:
+    """Switch to WAL. A brand-new database being created by another process at this moment
+    can refuse the switch at once ("database is locked": SQLite does not wait on a lock
+    upgrade that could deadlock), so it is tried again for a while."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 def normalize_url(url: str) -> str:

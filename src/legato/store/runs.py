@@ -27,6 +27,8 @@ class RunRow:
     start_date: datetime | None
     end_date: datetime | None
     owner: str | None = None          # the owner (store/owners.py) driving it, while running
+    note: str | None = None           # an operator's note
+    callback_error: str | None = None  # a DAG callback of the run that raised
 
 
 def _row(r: Any) -> RunRow:
@@ -36,6 +38,7 @@ def _row(r: Any) -> RunRow:
         state=r.state, params=json.loads(r.params_json),
         event=json.loads(r.event_json) if r.event_json else None,
         created_at=r.created_at, start_date=r.start_date, end_date=r.end_date, owner=r.owner,
+        note=r.note, callback_error=r.callback_error,
     )
 
 
@@ -207,3 +210,9 @@ def successful_logical_dates(conn: sa.Connection, dag_id: str) -> set[datetime]:
     q = sa.select(dag_runs.c.logical_date).where(dag_runs.c.dag_id == dag_id,
                                                  dag_runs.c.state == "success")
     return set(conn.execute(q).scalars())
+
+
+def set_callback_error(conn: sa.Connection, run_id: str, error: str) -> None:
+    """Record that a DAG callback of the run raised (shown with the run)."""
+    conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id)
+                 .values(callback_error=error))

@@ -61,6 +61,8 @@ dag_runs = sa.Table(
     sa.Column("start_date", UtcDateTime, nullable=True),
     sa.Column("end_date", UtcDateTime, nullable=True),
     sa.Column("owner", sa.String(32), nullable=True),     # schedulers.id driving it (0011)
+    sa.Column("note", sa.Text, nullable=True),            # an operator's note (0013)
+    sa.Column("callback_error", sa.Text, nullable=True),  # a DAG callback that raised (0013)
     sa.Index("ix_dag_runs_dag_logical", "dag_id", "logical_date"),
     sa.Index("ix_dag_runs_created", "created_at"),
     sa.Index("ix_dag_runs_state_owner", "state", "owner"),
@@ -92,6 +94,8 @@ task_tries = sa.Table(
     sa.Column("error", sa.Text, nullable=True),
     sa.Column("error_type", sa.String(250), nullable=True),
     sa.Column("log_path", sa.Text, nullable=True),
+    sa.Column("log_error", sa.Text, nullable=True),       # why the try's log is missing (0013)
+    sa.Column("log_text", sa.Text, nullable=True),        # a short try's whole log (0013)
 )
 
 xcom = sa.Table(
@@ -393,4 +397,20 @@ schedulers = sa.Table(                 # processes driving runs: schedulers and 
     sa.Column("kind", sa.String(20), nullable=False),          # scheduler | run
     sa.Column("started_at", UtcDateTime, nullable=False),
     sa.Column("heartbeat_at", UtcDateTime, nullable=False),
+)
+
+
+# --- operating runs in place (0013) ---
+
+run_requests = sa.Table(               # clear / mark / cancel asked of a run's owner
+    "run_requests", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("run_id", sa.String(250), nullable=False),
+    sa.Column("action", sa.String(20), nullable=False),      # clear | mark | cancel
+    sa.Column("payload_json", sa.Text, nullable=False),
+    sa.Column("requested_by", sa.String(250), nullable=False),
+    sa.Column("requested_at", UtcDateTime, nullable=False),
+    sa.Column("applied_at", UtcDateTime, nullable=True),
+    sa.Column("outcome_json", sa.Text, nullable=True),       # {"task_ids": [...]} or {"error"}
+    sa.Index("ix_run_requests_pending", "applied_at", "run_id"),
 )

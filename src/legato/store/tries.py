@@ -43,6 +43,8 @@ class TryRow:
     error: str | None
     error_type: str | None
     log_path: str | None
+    log_text: str | None = None        # a short try's whole log (no file)
+    log_error: str | None = None       # why the log could not be written
 
 
 _INSTANCE_FIELDS = ("state", "try_number", "next_try_at", "start_date", "end_date", "error",
@@ -101,3 +103,22 @@ def tries_of(conn: sa.Connection, run_id: str, task_id: str | None = None) -> li
         q = q.where(task_tries.c.task_id == task_id)
     q = q.order_by(task_tries.c.task_id, task_tries.c.map_index, task_tries.c.try_number)
     return [TryRow(**{f: getattr(r, f) for f in TryRow.__slots__}) for r in conn.execute(q)]
+
+
+@dataclass(frozen=True, slots=True)
+class TryLogRef:
+    """Where a try's log is: inline text, a file (path as recorded), or why there is none."""
+
+    text: str | None
+    path: str | None
+    error: str | None
+
+
+def log_of(conn: sa.Connection, run_id: str, task_id: str, map_index: int,
+           try_number: int) -> TryLogRef | None:
+    """The log reference of one finished try, or None if the try has no row yet (running)."""
+    row = conn.execute(sa.select(task_tries.c.log_text, task_tries.c.log_path,
+                                 task_tries.c.log_error).where(
+        task_tries.c.run_id == run_id, task_tries.c.task_id == task_id,
+        task_tries.c.map_index == map_index, task_tries.c.try_number == try_number)).first()
+    return None if row is None else TryLogRef(row.log_text, row.log_path, row.log_error)

@@ -135,10 +135,14 @@ def _dag_callback(dag: DAG, fn: Any) -> Any:
 
     def call(info: Any) -> None:
         from .context import Context
+        from .execution import callback_context
 
-        context = Context(info if isinstance(info, Mapping) else {})
+        context = callback_context(info)               # a Legato Context: Airflow's keys
+        if not isinstance(context, Context):
+            context = Context(info if isinstance(info, Mapping) else {})
         context.setdefault("dag", dag)
-        context["reason"] = context.get("reason") or context.get("state")
+        context["reason"] = getattr(info, "reason", None) or context.get("reason") \
+            or context.get("state")
         for f in fns:
             f(context)
 

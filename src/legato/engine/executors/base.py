@@ -69,7 +69,9 @@ class TryFinished:
     result: StoredValue | None = None
     pushed: tuple[tuple[str, StoredValue], ...] = ()
     follow: tuple[str, ...] | None = None      # a branch's chosen downstream tasks
-    log_path: str | None = None
+    log_path: str | None = None                # a long try's log file
+    log_text: str | None = None                # a short try's whole log (kept in its row)
+    log_error: str | None = None               # why the log file could not be written
     reschedule_at: float | None = None         # "rescheduled": poke again at (epoch s)
     trigger: Any = None                        # "deferred": what the triggerer waits on
     first_poke: float | None = None            # a sensor's first poke (epoch s)

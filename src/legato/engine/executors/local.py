@@ -20,7 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ..runner import TaskTimeout, run_try
-from ..tasklog import install_capture, uninstall_capture, wait_for_log_writes
+from ..tasklog import install_capture, uninstall_capture
 from .base import TIKey, TryEvent, TryRequest, drain
 
 DEFAULT_WORKERS = 32
@@ -90,7 +90,6 @@ class LocalExecutor:
         self._closed = True
         if self.mode == "thread":
             self._pool.shutdown(wait=False, cancel_futures=True)
-            wait_for_log_writes()
             uninstall_capture()
         else:
             self._procs.shutdown()

@@ -1,5 +1,5 @@
-"""What the fault-injection tests share: DAG files written into a folder, the `legato` CLI as
-a process with its environment, and reading runs straight from the store."""
+"""What tests that drive the `legato` CLI as a process share: DAG files written into a folder,
+the CLI run or started with an environment of its own, and a log tail for failure messages."""
 
 from __future__ import annotations
 
