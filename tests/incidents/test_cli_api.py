@@ -86,3 +86,39 @@ def test_api_routes(api: tuple[str, dict[str, str]]) -> None:
         figures = c.get("/incidents/figures").json()
         assert figures["open"] == 1 and figures["dags"][0]["resolved"] == 1
     assert httpx.get(base + "/incidents", timeout=30).status_code == 401
+
+
+def test_resolving_by_hand_from_the_cli(two_incidents: Driver, legato_home: Path) -> None:
+    """An operator closes an incident nobody's success will close (issue 10 item 26)."""
+    open_id = next(i["id"] for i in json.loads(legato("incidents", "list", "--json",
+                                                        home=legato_home).stdout)
+                   if i["state"] == "open")
+    done = legato("incidents", "resolve", str(open_id), "--note", "fixed upstream", "--json",
+                  home=legato_home)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads(done.stdout)
+    last = doc["events"][-1]
+    assert doc["state"] == "resolved" and last["reason"] == "resolved"
+    assert "fixed upstream" in (last["error"] or "")
+    again = legato("incidents", "resolve", str(open_id), home=legato_home)
+    assert again.returncode == 2 and "not open" in again.stderr
+    assert legato("incidents", "resolve", "999", home=legato_home).returncode == 2
+
+
+def test_resolving_by_hand_over_the_api(two_incidents: Driver, tmp_path: Path) -> None:
+    from legato.server.app import PREFIX
+    from server_harness import serving
+
+    with serving(tmp_path) as start:
+        live = start()
+        base = live.base + PREFIX
+        viewer = {"Authorization": f"Bearer {live.tokens['viewer']}"}
+        operator = {"Authorization": f"Bearer {live.tokens['operator']}"}
+        with httpx.Client(base_url=base, timeout=30) as c:
+            open_id = c.get("/incidents", params={"state": "open"}, headers=viewer).json()[0]["id"]
+            assert c.post(f"/incidents/{open_id}/resolve", headers=viewer).status_code == 403
+            done = c.post(f"/incidents/{open_id}/resolve", json={"note": "known"},
+                          headers=operator)
+            assert done.status_code == 200 and done.json()["state"] == "resolved"
+            assert c.post(f"/incidents/{open_id}/resolve", headers=operator).status_code == 409
+            assert c.post("/incidents/999/resolve", headers=operator).status_code == 404

@@ -1,4 +1,4 @@
-"""`legato incidents list|show|figures`: the built-in incident store, for people and scripts."""
+"""`legato incidents list|show|resolve|figures`: the built-in incident store, for people and scripts."""
 
 from __future__ import annotations
 
@@ -63,6 +63,28 @@ def show(incident_id: int, as_json: JsonOpt = False) -> None:
         out.print(table("deliveries", ["sink", "event", "state", "attempts", "last error"],
                         [[d["sink"], d["event"], d["state"], d["attempts"], d["last_error"]]
                          for d in doc["deliveries"]]))
+
+
+@incidents_app.command("resolve")
+def resolve(incident_id: int, note: Annotated[str | None, typer.Option(
+        "--note", help="Why it is resolved (shown in its history and sent to its sinks).")] = None,
+            as_json: JsonOpt = False) -> None:
+    """Resolve an open incident by hand; its sinks are told it is resolved."""
+    import getpass
+
+    from ..errors import Conflict
+    from ..services import incidents as svc
+    from ..services.queries import NotFound
+
+    try:
+        detail = svc.resolve_incident(load_settings(), row_id(incident_id, "incident"),
+                                      f"{getpass.getuser()} (cli)", note)
+    except (NotFound, Conflict) as exc:
+        raise fail_usage(str(exc)) from None
+    if as_json:
+        emit_json(detail.to_json())
+    else:
+        console().print(f"incident {incident_id} resolved")
 
 
 @incidents_app.command("figures")

@@ -51,10 +51,14 @@ def trigger(
     """Queue a manual run for the scheduler to start."""
     from ..services import operate
 
+    settings = load_settings()
     try:
-        run = operate.trigger(load_settings(), dag_id, date, parse_params(param or []))
+        run = operate.trigger(settings, dag_id, date, parse_params(param or []))
     except (NotFound, ValueError) as exc:
         raise fail_usage(str(exc)) from None
+    if operate.is_paused(settings, dag_id):         # as in Airflow: it waits for an unpause
+        typer.echo(f"warning: {dag_id} is paused: the scheduler starts this run once it is "
+                   f"unpaused (legato dags unpause {dag_id})", err=True)
     if as_json:
         emit_json({"run_id": run.run_id, "dag_id": run.dag_id, "state": run.state,
                    "logical_date": run.logical_date.isoformat()})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ..errors import InternalError
+
 
 class TaskState(StrEnum):
     SCHEDULED = "scheduled"            # created; waiting for its upstream tasks
@@ -57,8 +59,9 @@ ALLOWED: dict[TaskState, frozenset[TaskState]] = {
 }
 
 
-class IllegalTransition(ValueError):
-    """A move the state machine forbids, e.g. a second success for the same task."""
+class IllegalTransition(InternalError, ValueError):
+    """A move the state machine forbids, e.g. a second success for the same task: a bug in
+    Legato, never the user's input (so an API client sees a 500, not a 400)."""
 
 
 def check_transition(old: TaskState, new: TaskState) -> TaskState:

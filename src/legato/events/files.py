@@ -14,6 +14,7 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+from ..extras import require
 from .base import Deliver
 from .triggers import FileArrival
 
@@ -86,8 +87,7 @@ def _mtime(info: dict[str, Any]) -> datetime | None:
 
 
 def _list_url(pattern: str) -> dict[str, tuple[Stat, dict[str, Any]]]:
-    from fsspec.core import url_to_fs
-
+    url_to_fs = require("fsspec.core", "FileArrival on a storage URL").url_to_fs
     fs, path = url_to_fs(pattern)
     fs.invalidate_cache()
     found = {}

@@ -207,9 +207,10 @@ class IncidentListener:
         return not left
 
     def _close(self, conn: sa.Connection, inc: store.IncidentRow, run_id: str | None,
-               at: datetime, note: str) -> None:
+               at: datetime, note: str, *, by_hand: bool = False) -> None:
         if store.resolve(conn, inc.id, at):
-            store.add_event(conn, inc.id, lc.RESOLVED, "resolved", at, run_id=run_id)
+            store.add_event(conn, inc.id, lc.RESOLVED, "resolved", at, run_id=run_id,
+                            **({"error": note} if by_hand else {}))
             self._emit(conn, inc.id, lc.RESOLVED, at, note)
 
     def _emit(self, conn: sa.Connection, incident_id: int, event: str, at: datetime,
@@ -256,7 +257,7 @@ def resolve_by_hand(settings: Settings, incident_id: int, who: str,
         if inc is None or inc.state != "open":
             return False
         text = f"Resolved by {who}" + (f": {note}" if note else ".")
-        listener._close(conn, inc, None, datetime.now(UTC), text)
+        listener._close(conn, inc, None, datetime.now(UTC), text, by_hand=True)
         listener._enqueue(conn)
     return True
 

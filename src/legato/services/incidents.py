@@ -65,6 +65,19 @@ def show_incident(settings: Settings, incident_id: int) -> IncidentDetail:
                               outbox.of_incident(conn, incident_id))
 
 
+def resolve_incident(settings: Settings, incident_id: int, who: str,
+                     note: str | None = None) -> IncidentDetail:
+    """Resolve an open incident by hand (its sinks get `resolved`); Conflict if it is not
+    open, NotFound if there is none."""
+    from ..errors import Conflict
+    from ..incidents.listener import resolve_by_hand
+
+    detail = show_incident(settings, incident_id)
+    if not resolve_by_hand(settings, incident_id, who, note):
+        raise Conflict(f"incident {incident_id} is {detail.incident.state}, not open")
+    return show_incident(settings, incident_id)
+
+
 def incident_figures(settings: Settings) -> dict[str, Any]:
     """Open incidents (total and per DAG) and mean time to resolution per DAG, in seconds."""
     with open_engine(settings.database_url).connect() as conn:

@@ -35,6 +35,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from ...extras import require
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture
 from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
@@ -166,8 +167,10 @@ class DaskExecutor:
 
     def __init__(self, address: str | None = None, *, n_workers: int | None = None,
                  connect_timeout_s: float | None = None) -> None:
-        import dask
-        from distributed import Client, LocalCluster, as_completed
+        dask = require("dask", "the Dask executor")
+        distributed = require("distributed", "the Dask executor")
+        Client, LocalCluster = distributed.Client, distributed.LocalCluster
+        as_completed = distributed.as_completed
 
         self._token = uuid.uuid4().hex[:10]
         self._seq = itertools.count()
