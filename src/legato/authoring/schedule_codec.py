@@ -18,14 +18,43 @@ from typing import Any
 _TRIGGERS = {"file": "FileArrival", "webhook": "Webhook", "queue": "Queue"}
 
 
+class MarkedCron(str):
+    """A cron string that carries how a manual run's data interval is inferred
+    (`manual_interval`, as an Airflow DAG's schedule does: see schedules.timetable)."""
+
+    manual_interval: str
+
+    def __new__(cls, value: str, manual_interval: str) -> MarkedCron:
+        self = super().__new__(cls, value)
+        self.manual_interval = manual_interval
+        return self
+
+
+class MarkedDelta(timedelta):
+    """A timedelta schedule with its `manual_interval` (see MarkedCron)."""
+
+    manual_interval: str
+
+    def __new__(cls, seconds: float, manual_interval: str) -> MarkedDelta:
+        self = super().__new__(cls, seconds=seconds)
+        self.manual_interval = manual_interval
+        return self
+
+
+def _marks(schedule: Any) -> dict[str, Any]:
+    manual = getattr(schedule, "manual_interval", None)
+    return {} if manual is None else {"manual_interval": manual}
+
+
 def encode_schedule(schedule: Any) -> dict[str, Any] | None:
     """The plain-data form of a schedule (None for no schedule)."""
     if schedule is None:
         return None
+    marks = _marks(schedule)
     if isinstance(schedule, str):
-        return {"kind": "cron", "value": schedule}
+        return {"kind": "cron", "value": str(schedule), **marks}
     if isinstance(schedule, timedelta):
-        return {"kind": "timedelta", "seconds": schedule.total_seconds()}
+        return {"kind": "timedelta", "seconds": schedule.total_seconds(), **marks}
     if isinstance(schedule, list | tuple):
         return {"kind": "datasets", "uris": [getattr(d, "uri", str(d)) for d in schedule]}
     if getattr(schedule, "is_event_trigger", False) and dataclasses.is_dataclass(schedule):
@@ -42,10 +71,12 @@ def decode_schedule(data: dict[str, Any] | None) -> Any:
     if data is None:
         return None
     kind = data["kind"]
+    manual = data.get("manual_interval")
     if kind == "cron":
-        return data["value"]
+        return data["value"] if manual is None else MarkedCron(data["value"], manual)
     if kind == "timedelta":
-        return timedelta(seconds=data["seconds"])
+        seconds = data["seconds"]
+        return timedelta(seconds=seconds) if manual is None else MarkedDelta(seconds, manual)
     if kind == "datasets":
         from .dataset import Dataset
 

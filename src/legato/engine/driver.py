@@ -23,8 +23,10 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..authoring.spec import DagSpec
+from ..store import results as result_store
 from ..store import runs as run_store
 from ..store import tries as try_store
+from ..store import xcom as xcom_store
 from ..store.runs import RunRow
 from ..store.xcom import XComRow
 from .batch import Batch
@@ -127,6 +129,29 @@ class RunDriver:
             if r.next_try_at is not None and r.state == TaskState.UP_FOR_RETRY:
                 self.due[key] = r.next_try_at
         self._add_new_tasks()
+        self._restore_lengths()
+
+    def _restore_lengths(self) -> None:
+        """The lengths a pending mapped task will expand by, known before this driver began:
+        a mapped upstream's is its number of instances; a finished upstream's result is read
+        back from the store (after a restart nothing of it is in memory)."""
+        for task_id, instances in self.states.items():
+            if self.spec.tasks[task_id].is_mapped and -1 not in instances:
+                self.lengths[task_id] = len(instances)
+        wanted = {s.upstream for t in self.spec.tasks.values() for s in t.map_sources
+                  if s.upstream is not None and self.states[t.task_id].get(-1)
+                  is TaskState.SCHEDULED}
+        for up in wanted - set(self.lengths):
+            if self.states[up].get(-1) is TaskState.SUCCESS:
+                self.lengths[up] = self._stored_length(up)
+
+    def _stored_length(self, task_id: str) -> int | None:
+        with self.engine.connect() as conn:
+            rows = xcom_store.read(conn, self.run.run_id, task_id, "return_value")
+        if not rows:
+            return None
+        value = result_store.decode(rows[0][1], rows[0][2], self.home / "results")
+        return len(value) if isinstance(value, list | tuple) else None
 
     def _mark_removed(self, row: try_store.InstanceRow) -> None:
         """A row of a task this DAG version no longer has: out of the run, whatever its state
@@ -213,7 +238,7 @@ class RunDriver:
             self.info[(task_id, i)] = _Instance(TaskState.SCHEDULED)
             self.states[task_id][i] = TaskState.SCHEDULED
             self.batch.inserts.append((task_id, i))
-        self.lengths[task_id] = n
+        self.lengths[task_id] = n                    # a task mapping over this one gets n
         self.candidates.add(task_id)
 
     # -- executing ----------------------------------------------------------------------
