@@ -7,9 +7,9 @@ that `import legato` stays fast.
 from . import events  # triggers only: no broker client or fsspec import
 from .authoring.dag import DAG
 from .authoring.dataset import Dataset
-from .authoring.decorators import task
 from .authoring.errors import DagCycleError, DagDefinitionError, Fail, Skip
 from .authoring.task import chain, cross_downstream
+from .tasks.decorators import task
 
 __version__ = "0.1.0"
 __all__ = [

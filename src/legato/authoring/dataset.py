@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import DagDefinitionError
 
@@ -44,6 +44,7 @@ def _schema(value: Any, uri: str) -> tuple[dict[str, Any] | None, str | None]:
 
 @dataclass(frozen=True)
 class Dataset:
+    is_dataset: ClassVar[bool] = True      # how schedules/ recognise one without importing us
     uri: str
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     owner: str | None = field(default=None, compare=False, kw_only=True)

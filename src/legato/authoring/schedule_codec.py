@@ -82,7 +82,7 @@ def decode_schedule(data: dict[str, Any] | None) -> Any:
 
         return [Dataset(uri) for uri in data["uris"]]
     if kind == "event":
-        from ..events import triggers
+        from . import triggers
 
         return getattr(triggers, _TRIGGERS[data["source"]])(**data["fields"])
     if kind == "object":

@@ -194,18 +194,6 @@ def sink_from_spec(spec: dict[str, Any]) -> SinkConfig:
         raise IncidentConfigError(f"{cls.__name__}: {exc}") from None
 
 
-def check_sinks(sinks: Any, where: str) -> tuple[SinkConfig, ...]:
-    """Validate `DAG(incidents=...)`: sink objects only (a clear error names the DAG)."""
-    out = []
-    for s in sinks:
-        if not isinstance(s, SinkConfig):
-            raise IncidentConfigError(
-                f"{where}: incidents=[...] takes sink objects (Webhook, Jira, ServiceNow, Zendesk, "
-                f"PagerDuty, Opsgenie, Slack from legato.incidents), got {s!r}")
-        out.append(s)
-    return tuple(out)
-
-
 def parse_global_sinks(raw: str | None) -> tuple[SinkConfig, ...]:
     """`LEGATO_INCIDENTS`: a JSON list of sink specs (`[{"type": "pagerduty", "conn_id":
     "pd"}]`), or comma-separated http(s) URLs, each a Webhook."""

@@ -87,12 +87,12 @@ def is_event_schedule(schedule: Any) -> bool:
 
 
 def _validate_datasets(schedule: list[Any] | tuple[Any, ...]) -> None:
-    from ..authoring.dataset import Dataset
-
+    """A Dataset is recognised by its `is_dataset` mark (as a trigger by `is_event_trigger`):
+    schedules sit below authoring and never import it."""
     if not schedule:
         raise ScheduleError("a dataset schedule needs at least one Dataset (an empty list never runs)")
     for i, item in enumerate(schedule):
-        if not isinstance(item, Dataset):
+        if getattr(type(item), "is_dataset", False) is not True:
             raise ScheduleError(f"schedule list item {i} is {item!r} ({type(item).__name__}): a "
                                 "schedule list may only hold Dataset(...) objects")
 

@@ -22,7 +22,6 @@ SQLAlchemy is imported only when the task runs.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
@@ -30,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..authoring.context import Context
 from ..authoring.task import Task
-from ..authoring.variables import Connection
+from ..io.sql_url import sqlalchemy_url
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -101,31 +100,6 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, (list, tuple, set)):
         return [json_safe(v) for v in value]
     return str(value)
-
-
-def _sqlite_database(conn: Connection) -> str | None:
-    """The database path of a sqlite connection: `sqlite:////abs/x.db` is absolute,
-    `sqlite:///rel.db` relative (one `/` separates the authority from the path)."""
-    if conn.host:                      # sqlite://dir/x.db: read as the relative path dir/x.db
-        return f"{conn.host}/{conn.schema or ''}"
-    return conn.schema
-
-
-def sqlalchemy_url(conn: Connection) -> URL:
-    """The SQLAlchemy URL for a Legato connection."""
-    from sqlalchemy.engine import URL
-
-    kind = conn.conn_type.lower()
-    if kind == "sqlite":
-        return URL.create("sqlite", database=_sqlite_database(conn))
-    if kind in ("postgresql", "postgres"):
-        driver = "postgresql+psycopg" if importlib.util.find_spec("psycopg") else "postgresql"
-    else:
-        driver = conn.conn_type
-    return URL.create(
-        driver, username=conn.login, password=conn.password, host=conn.host, port=conn.port,
-        database=conn.schema, query=dict(conn.extra),
-    )
 
 
 class SqlTask(Task):

@@ -4,6 +4,9 @@
 creates a PythonTask whose argument is the result of `extract`. `.expand(item=...)` maps the
 function over a list (literal or an upstream result) at run time; `.partial(...)` fixes the
 other arguments first; `.override(task_id=...)` changes task options for one call.
+
+It lives beside PythonTask, which it makes: authoring defines what a task is and never
+imports a kind of task (DESIGN.md layering; authoring -> tasks was a package cycle).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from ..tasks.python import BranchTask, PythonTask
+from .python import BranchTask, PythonTask
 
 
 class TaskFactory:
@@ -59,8 +62,8 @@ def _check_context_binding(fn: Callable[..., Any], args: tuple[Any, ...],
     """Refuse, at definition, a call that hands a value to a parameter the run context fills
     (`ctx`, or a context key such as `ds`): `leaf(r)` for `def leaf(ctx, up)` would otherwise
     pass r's result as ctx and fail at run time, after every retry."""
-    from .context import CONTEXT_KEYS
-    from .errors import DagDefinitionError
+    from ..authoring.context import CONTEXT_KEYS
+    from ..authoring.errors import DagDefinitionError
 
     try:
         bound = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
