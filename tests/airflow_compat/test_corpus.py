@@ -12,7 +12,7 @@ import pytest
 from .corpus import DAGS, dag_ids, expected, outcome
 
 sys.path.insert(0, str(Path(__file__).parent / "tools"))
-import http_stub  # noqa: E402
+import http_stub
 
 EXPECTED = expected()
 CASES = [(path, dag_id) for path in sorted(DAGS.glob("*.py")) for dag_id in dag_ids(path)]

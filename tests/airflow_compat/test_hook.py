@@ -103,8 +103,8 @@ def test_unnamed_dags_are_found_as_airflow_registers_them(tmp_path):
 
 @pytest.mark.parametrize(("line", "needle"), [
     ("from airflow.providers.google.cloud.operators.bigquery import BigQueryInsertJobOperator",
-     "BigQueryInsertJobOperator (airflow.providers.google.cloud.operators.bigquery) does not "
-     "run on Legato: use legato.tasks.SqlTask"),
+     ("BigQueryInsertJobOperator (airflow.providers.google.cloud.operators.bigquery) does not "
+      "run on Legato: use legato.tasks.SqlTask")),
     ("from airflow.providers.slack.operators.slack_webhook import SlackWebhookOperator",
      "use legato.incidents.Slack"),
     ("from airflow.providers.amazon.aws.operators.s3 import S3CreateObjectOperator",

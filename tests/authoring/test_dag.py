@@ -36,12 +36,11 @@ def test_bad_task_id_raises():
 
 # -- cycles ------------------------------------------------------------------------------
 def test_cycle_raises_naming_the_cycle():
-    with pytest.raises(DagCycleError) as info:
-        with DAG("cyc"):
-            a = EmptyTask("a")
-            b = EmptyTask("b")
-            c = EmptyTask("c")
-            a >> b >> c >> a
+    with pytest.raises(DagCycleError) as info, DAG("cyc"):
+        a = EmptyTask("a")
+        b = EmptyTask("b")
+        c = EmptyTask("c")
+        a >> b >> c >> a
     assert "a -> b -> c -> a" in str(info.value)
     assert "cyc" in str(info.value)
 
@@ -57,12 +56,11 @@ def test_cycle_is_a_definition_error():
 
 
 def test_cycle_off_the_root_named_without_the_lead_in():
-    with pytest.raises(DagCycleError) as info:
-        with DAG("cyc3"):
-            start = EmptyTask("start")
-            x = EmptyTask("x")
-            y = EmptyTask("y")
-            start >> x >> y >> x
+    with pytest.raises(DagCycleError) as info, DAG("cyc3"):
+        start = EmptyTask("start")
+        x = EmptyTask("x")
+        y = EmptyTask("y")
+        start >> x >> y >> x
     message = str(info.value)
     assert "x -> y -> x" in message
     assert "start" not in message.split(":", 1)[1]

@@ -227,7 +227,7 @@ def test_an_unreachable_scheduler_is_a_clear_error_and_no_run_is_left_behind(
     """)
     with dask.config.set({"distributed.comm.timeouts.connect": "0.5s"}), \
             pytest.raises(ExecutorUnavailable,
-                          match="cannot reach the Dask scheduler at tcp://127.0.0.1:9 "):
+                          match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:9 "):
         dag.run(executor="dask://127.0.0.1:9")
     with open_engine(load_settings().database_url).connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(dag_runs)).scalar() == 0

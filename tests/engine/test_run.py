@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import threading
@@ -52,7 +53,7 @@ def test_retries_then_success_with_exponential_backoff() -> None:
     result = dag.run()
     assert result.state == "success"
     assert result["flaky"].tries == 3
-    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert gaps[0] >= 0.05 * 0.8 - 0.005
     assert gaps[1] >= 0.1 * 0.8 - 0.005          # doubled on the second retry
 

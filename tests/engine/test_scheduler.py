@@ -3,6 +3,7 @@ backfill, and adoption of runs left behind by a scheduler that died."""
 
 from __future__ import annotations
 
+import itertools
 import textwrap
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -81,7 +82,7 @@ def test_max_active_runs_one_runs_in_sequence(dags_folder: Path, scheduler: Sche
     scheduler.run_until_idle(timeout_s=30)
     runs = _runs("serial")
     assert len(runs) == 3
-    for earlier, later in zip(runs, runs[1:], strict=False):
+    for earlier, later in itertools.pairwise(runs):
         assert later.start_date >= earlier.end_date
 
 

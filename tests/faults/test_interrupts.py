@@ -71,7 +71,7 @@ def test_interrupting_legato_run_cancels_the_run(tmp_path: Path, legato_home: Pa
     proc.send_signal(sig)
     assert proc.wait(timeout=15) == 130
     assert time.monotonic() - sent < 15
-    (run_id, state), = _rows(legato_home, "SELECT run_id, state FROM dag_runs")
+    (_run_id, state), = _rows(legato_home, "SELECT run_id, state FROM dag_runs")
     assert state == "cancelled"
     states = dict(_rows(legato_home, "SELECT task_id, state FROM task_instances"))
     assert states == {"first": "success", "sleepy": "failed", "after": "skipped"}

@@ -100,7 +100,7 @@ def _event_runs(folder: Path, keys: list[str]) -> dict[str, str]:
     create_event_runs(_engine(), dags, datetime.now(UTC))
     with _engine().connect() as conn:
         rows = conn.execute(sa.text("SELECT key, run_id FROM received_events")).all()
-    return {k: r for k, r in rows}
+    return dict(rows)
 
 
 def _finished(run_id: str, state: str, try_number: int = 1) -> TaskFinished:

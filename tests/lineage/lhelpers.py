@@ -50,12 +50,12 @@ def write(folder: Path, name: str, source: str, **subs: object) -> Path:
     return path
 
 
-def load(path: Path):  # noqa: ANN201 - a DAG
+def load(path: Path):  # a DAG
     (dag,) = load_file(path).dags
     return dag
 
 
-def record(dag) -> None:  # noqa: ANN001
+def record(dag) -> None:
     """Record the DAG's spec in the store, as the scheduler's sync does."""
     with open_engine(load_settings().database_url).begin() as conn:
         dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), datetime.now(UTC))

@@ -119,7 +119,7 @@ def _check_event(ev: dict) -> None:
     for key in REQUIRED_EVENT:
         assert key in ev, key
     assert ev["eventType"] in ("START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER")
-    datetime.fromisoformat(ev["eventTime"].replace("Z", "+00:00"))
+    datetime.fromisoformat(ev["eventTime"])
     assert ev["producer"].startswith("https://") and ev["schemaURL"].startswith("https://openlineage.io/spec/")
     uuid.UUID(ev["run"]["runId"])
     assert ev["job"]["namespace"] and ev["job"]["name"]

@@ -25,7 +25,7 @@ from legato.store import dead_letters as store
 from legato.store.db import open_engine
 
 
-def _run(path: Path, executor: str = "local"):  # noqa: ANN202
+def _run(path: Path, executor: str = "local"):
     (dag,) = load_file(path).dags
     return dag.run(executor=executor)
 
@@ -112,7 +112,7 @@ def test_fix_discard_and_their_refusals(tmp_path: Path) -> None:
         dlq.list_letters(settings, status="nope")
 
 
-def _fix_all(settings) -> list[int]:  # noqa: ANN001
+def _fix_all(settings) -> list[int]:
     """Correct every pending letter the way an operator would; returns their ids."""
     from qhelpers import po
 
@@ -152,7 +152,7 @@ def test_replay_killed_between_delivery_and_marking_lands_once(
     ids = _fix_all(settings)
     real = store.transition
 
-    def crash_before_marking(conn, letter_id, from_status, to_status, at, **values):  # noqa: ANN001, ANN202
+    def crash_before_marking(conn, letter_id, from_status, to_status, at, **values):
         if to_status == "replayed":
             raise KeyboardInterrupt("killed after delivery")
         return real(conn, letter_id, from_status, to_status, at, **values)
@@ -179,7 +179,7 @@ def test_replay_when_the_destination_fails_after_writing(tmp_path: Path,
     ids = _fix_all(settings)
     real = SqlTable._deliver_once
 
-    def deliver_then_fail(self, items):  # noqa: ANN001, ANN202
+    def deliver_then_fail(self, items):
         real(self, items)
         raise ConnectionError("network dropped after the commit")
 
@@ -246,7 +246,7 @@ def test_destination_by_name_and_a_bad_destination() -> None:
     landed: dict[str, dict] = {}
 
     @destination("erp")
-    def erp(items):  # noqa: ANN001, ANN202
+    def erp(items):
         fresh = [(k, r) for k, r in items if k not in landed]
         landed.update(fresh)
         return len(fresh)

@@ -73,7 +73,7 @@ def test_pinned_reference_replaces_the_first(legato_home: Path) -> None:
 def test_gate_inside_a_task_fails_it_with_data_quality_error(legato_home: Path) -> None:
     with DAG("mesh_publish") as dag:
         @task
-        def publish(ctx):  # noqa: ANN001, ANN202
+        def publish(ctx):
             data = orders(1) if ctx.params.get("day") == 1 else orders(3, shift_sd=1.0)
             return len(drift_gate(data, dataset="supply_chain.orders"))
 

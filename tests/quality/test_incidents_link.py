@@ -29,7 +29,7 @@ def test_over_ratio_validation_opens_a_data_quality_incident(tmp_path: Path) -> 
 def test_drift_opens_a_data_quality_incident() -> None:
     with DAG("mesh_gate") as dag:
         @task
-        def publish(ctx):  # noqa: ANN001, ANN202
+        def publish(ctx):
             rng = random.Random(ctx.params["seed"])
             mean = ctx.params["mean"]
             return len(drift_gate([{"v": rng.gauss(mean, 1)} for _ in range(1000)],

@@ -47,7 +47,7 @@ def test_dead_letter_replay_exactly_once(db_url: str, tmp_path: Path,
         dlq.fix(settings, x.id, po(200 + x.record_index))
     real = store.transition
 
-    def crash(conn, letter_id, from_status, to_status, at, **values):  # noqa: ANN001, ANN202
+    def crash(conn, letter_id, from_status, to_status, at, **values):
         if to_status == "replayed":
             raise SystemExit("killed")
         return real(conn, letter_id, from_status, to_status, at, **values)

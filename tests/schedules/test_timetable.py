@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -172,7 +173,7 @@ def test_cron_in_a_timezone_without_dst_change():
 )
 def test_daily_cron_across_dst_fires_once_per_local_day(start, end, expected_fires):
     runs = intervals_between("0 2 * * *", start, end, tz=AMS)
-    assert pairs(runs) == list(zip(expected_fires, expected_fires[1:], strict=False))
+    assert pairs(runs) == list(itertools.pairwise(expected_fires))
 
 
 def test_nonexistent_local_time_fires_once_at_next_valid_instant():
@@ -204,7 +205,7 @@ def test_hourly_across_dst_changes(local_day_start, local_day_end, count):
     assert runs[0].data_interval_start == local_day_start
     assert runs[-1].data_interval_end == local_day_end
     # contiguous, strictly increasing, and each exactly one real hour long
-    assert all(a.data_interval_end == b.data_interval_start for a, b in zip(runs, runs[1:], strict=False))
+    assert all(a.data_interval_end == b.data_interval_start for a, b in itertools.pairwise(runs))
     assert all(r.data_interval_end - r.data_interval_start == timedelta(hours=1) for r in runs)
 
 

@@ -33,7 +33,7 @@ def test_reading_a_stored_secret_without_any_key_says_where_it_looked(legato_hom
     secrets = _store()
     secrets.set_variable("x", "value")
     (legato_home / KEY_FILE).unlink()
-    with pytest.raises(SecretKeyError, match="LEGATO_SECRET_KEY is not set and .*secret.key"):
+    with pytest.raises(SecretKeyError, match=r"LEGATO_SECRET_KEY is not set and .*secret\.key"):
         secrets.variable("x")
 
 

@@ -113,7 +113,7 @@ def flaky_server() -> Iterator[str]:
     hits: list[int] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def do_GET(self) -> None:  # http.server's naming
             hits.append(1)
             self.send_response(200 if len(hits) >= 3 else 404)
             self.send_header("Content-Length", "0")

@@ -10,7 +10,7 @@ import pytest
 pytest.importorskip("fastapi")
 pytest.importorskip("uvicorn")
 
-from server_harness import Live, serving  # noqa: E402
+from server_harness import Live, serving
 
 DAG_SOURCE = (
     "from legato import DAG, task\n"

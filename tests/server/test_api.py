@@ -15,11 +15,11 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from legato.authoring.loader import load_folder  # noqa: E402
-from legato.config import load_settings  # noqa: E402
-from legato.server.app import PREFIX, create_app  # noqa: E402
-from legato.server.ratelimit import RateLimit, SlidingWindowLimiter, parse_rate_limit  # noqa: E402
-from server_harness import Live  # noqa: E402
+from legato.authoring.loader import load_folder
+from legato.config import load_settings
+from legato.server.app import PREFIX, create_app
+from legato.server.ratelimit import RateLimit, SlidingWindowLimiter, parse_rate_limit
+from server_harness import Live
 
 
 def test_health_needs_no_token(live: Live) -> None:

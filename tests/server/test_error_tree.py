@@ -28,7 +28,7 @@ def test_the_tree() -> None:
     assert errors.Conflict("busy").message == "busy"
 
 
-def _raiser(exc: BaseException):  # noqa: ANN202
+def _raiser(exc: BaseException):
     def route() -> None:
         raise exc
     return route

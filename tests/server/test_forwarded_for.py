@@ -66,7 +66,7 @@ def test_a_bad_proxy_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     from legato.config import load_settings
 
     monkeypatch.setenv("LEGATO_TRUSTED_PROXIES", "10.0.0.0/8, proxy.example")
-    with pytest.raises(ValueError, match="proxy.example"):
+    with pytest.raises(ValueError, match=r"proxy\.example"):
         load_settings()
     monkeypatch.setenv("LEGATO_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7 ,*")
     assert load_settings().trusted_proxies == "10.0.0.0/8,192.168.1.7,*"

@@ -71,7 +71,7 @@ def test_a_streamed_body_is_cut_off_at_the_cap(start_live: Callable[..., Live],
     assert load_settings().max_request_bytes == 65536
     live = start_live()
 
-    def chunks():  # noqa: ANN202
+    def chunks():
         yield b'{"params": {"pad": "'
         for _ in range(64):
             yield b"x" * 4096

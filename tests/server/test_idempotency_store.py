@@ -15,11 +15,11 @@ import sqlalchemy as sa
 
 pytest.importorskip("fastapi")
 
-from legato.config import load_settings  # noqa: E402
-from legato.services import idempotency  # noqa: E402
-from legato.store import idempotency as store  # noqa: E402
-from legato.store import runs as run_store  # noqa: E402
-from legato.store.db import open_engine  # noqa: E402
+from legato.config import load_settings
+from legato.services import idempotency
+from legato.store import idempotency as store
+from legato.store import runs as run_store
+from legato.store.db import open_engine
 
 
 def _run(run_id: str) -> run_store.RunRow:

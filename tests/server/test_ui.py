@@ -18,13 +18,13 @@ import sqlalchemy as sa
 
 pytest.importorskip("fastapi")
 
-from legato.authoring.loader import load_folder  # noqa: E402
-from legato.config import load_settings  # noqa: E402
-from legato.services import queries, ui_graph, ui_logs, ui_views  # noqa: E402
-from legato.services.queries import NotFound  # noqa: E402
-from legato.store.db import open_engine  # noqa: E402
-from legato.store.schema import dag_runs, task_instances  # noqa: E402
-from server_harness import Live  # noqa: E402
+from legato.authoring.loader import load_folder
+from legato.config import load_settings
+from legato.services import queries, ui_graph, ui_logs, ui_views
+from legato.services.queries import NotFound
+from legato.store.db import open_engine
+from legato.store.schema import dag_runs, task_instances
+from server_harness import Live
 
 
 @contextmanager

@@ -18,9 +18,9 @@ import pytest
 
 pytest.importorskip("fastapi")
 
-from legato.services import ui_format, ui_graph, ui_live, ui_params, ui_render, ui_task, ui_time, ui_views  # noqa: E402
-from legato.services.ui_views import DagSummary  # noqa: E402
-from legato.store.tries import InstanceRow  # noqa: E402
+from legato.services import ui_format, ui_graph, ui_live, ui_params, ui_render, ui_task, ui_time, ui_views
+from legato.services.ui_views import DagSummary
+from legato.store.tries import InstanceRow
 
 
 def instance(state: str, tries: int = 0, error: str | None = None) -> InstanceRow:
@@ -244,10 +244,10 @@ def test_the_live_channel_over_http(tmp_live) -> None:  # type: ignore[no-untype
         assert c.get("/ui/api/live", params={"topic": "https://evil.example/x"}).status_code == 400
         assert c.get("/ui/api/live", params={"topic": "/ui/api/nothing"}).status_code == 400
     assert httpx.get(f"{tmp_live.base}/ui/api/live", params={"topic": "/ui/api/dags"}).status_code == 401
-    with httpx.Client(base_url=tmp_live.base, cookies=cookies, timeout=30) as client:
-        with client.stream("GET", "/ui/api/live", params={"topic": "/ui/api/dags"}) as r:
-            assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
-            data = next(line for line in r.iter_lines() if line.startswith("data:"))
+    with httpx.Client(base_url=tmp_live.base, cookies=cookies, timeout=30) as client, \
+            client.stream("GET", "/ui/api/live", params={"topic": "/ui/api/dags"}) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        data = next(line for line in r.iter_lines() if line.startswith("data:"))
     assert json.loads(data[5:]) == {"set": ui_views.digest([]), "runs": {}}
 
 

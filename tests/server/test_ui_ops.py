@@ -22,11 +22,11 @@ import sqlalchemy as sa
 
 pytest.importorskip("fastapi")
 
-from legato.authoring.loader import load_file  # noqa: E402
-from legato.quality import DataQualityError, drift_gate  # noqa: E402
-from legato.server.ui import ops_pages  # noqa: E402
-from legato.server.ui.ops_pages import duration  # noqa: E402
-from server_harness import Live  # noqa: E402
+from legato.authoring.loader import load_file
+from legato.quality import DataQualityError, drift_gate
+from legato.server.ui import ops_pages
+from legato.server.ui.ops_pages import duration
+from server_harness import Live
 
 
 @contextmanager
@@ -67,7 +67,7 @@ def hook() -> Iterator[list[dict]]:
     got: list[dict] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:  # the http.server API
             got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(200)
             self.send_header("Content-Length", "0")

@@ -118,7 +118,7 @@ def test_split_statements_respects_quotes_and_comments() -> None:
 def test_json_safe_values() -> None:
     u = uuid.UUID(int=1)
     row = [dt.datetime(2024, 1, 2, 3, 4, 5), dt.date(2024, 1, 2), Decimal("1.50"), b"\x01\xff", u,
-           dt.timedelta(minutes=1), {"k": Decimal("2")}, None, True]
+           dt.timedelta(minutes=1), {"k": Decimal(2)}, None, True]
     safe = json_safe(row)
     assert safe == ["2024-01-02T03:04:05", "2024-01-02", 1.5, "01ff", str(u), 60.0, {"k": 2.0}, None, True]
     json.dumps(safe)

@@ -16,7 +16,7 @@ from legato.tasks import SqlTask
 def test_without_conn_id_sqltask_queries_the_default_warehouse(legato_home: Path) -> None:
     with DAG("wh_report") as dag:
         @task
-        def load(ctx):  # noqa: ANN001, ANN202
+        def load(ctx):
             Warehouse().load("sales", [{"day": ctx.ds, "amount": 10.5}, {"day": ctx.ds, "amount": 4.5}],
                              mode="replace_partition", partition={"day": ctx.ds})
 

@@ -170,7 +170,7 @@ class DAG:
                 stack.append((node, i + 1))
                 nxt = ups[i]
                 if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):] + [nxt]
+                    cycle = [*path[path.index(nxt):], nxt]
                     shown = " -> ".join(reversed(cycle))
                     raise DagCycleError(f"DAG {self.dag_id!r} has a cycle: {shown}")
                 if nxt not in state:

@@ -85,7 +85,7 @@ def load_file(path: str | Path) -> LoadResult:
         if isinstance(value, DAG) and id(value) not in seen:
             seen.add(id(value))
             value.fileloc = str(path.resolve())
-            value._spec = None                  # noqa: SLF001 - a spec built at import had the old path
+            value._spec = None                  # a spec built at import had the old path
             result.dags.append(value)
     return result
 

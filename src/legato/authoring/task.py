@@ -8,6 +8,7 @@ are sugar over `DAG.set_dependency`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -189,7 +190,7 @@ def _tasks_of(other: Any) -> list[Task]:
 
 def chain(*items: Task | Sequence[Task]) -> None:
     """`chain(a, b, c)` is `a >> b >> c`; a list links every member to both neighbours."""
-    for left, right in zip(items, items[1:], strict=False):
+    for left, right in itertools.pairwise(items):
         for up in _tasks_of(left):
             up.set_downstream(right)
 

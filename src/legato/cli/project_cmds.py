@@ -107,8 +107,8 @@ def _print_report(report: Any) -> None:
         out.print(f"the token read from the encrypted store, as the log shows it:\n  "
                   f"{report.masked_line.strip()}", highlight=False, markup=False)
     out.print("\nnext, explore it:", highlight=False)
-    for cmd in (f"export LEGATO_HOME={report.home} "
-                f"LEGATO_DATABASE_URL=sqlite:///{report.home / 'legato.db'}",
+    for cmd in ((f"export LEGATO_HOME={report.home} "
+                 f"LEGATO_DATABASE_URL=sqlite:///{report.home / 'legato.db'}"),
                 f"legato runs show {report.run_id}", f"legato logs {report.run_id} extract --try 1",
                 "legato dlq list", "legato incidents list", "legato variables list",
                 f"LEGATO_DAGS={DEMO_DIR} legato up      # the web UI on 127.0.0.1:8080"):

@@ -55,7 +55,7 @@ def _warn(message: str) -> None:
 
 def _read_stdin() -> str:
     text = sys.stdin.read()
-    return text[:-1] if text.endswith("\n") else text
+    return text.removesuffix("\n")
 
 
 # -- connections --------------------------------------------------------------------------

@@ -93,7 +93,7 @@ class Bus:
         for handler in self._subs.get(type(event), ()):
             try:
                 handler(event)
-            except Exception:  # noqa: BLE001 - a subscriber's bug must not stop the engine
+            except Exception:  # a subscriber's bug must not stop the engine
                 log.exception("bus subscriber %r failed on %r", handler, event)
 
     def subscribe_in_tx(self, event_type: type, handler: Callable[[Any, list[Any]], None]) -> None:
@@ -122,7 +122,7 @@ class Bus:
         savepoint = conn.begin_nested() if conn.dialect.name != "sqlite" else None
         try:
             handler(conn, batch)
-        except Exception:  # noqa: BLE001 - never lose the engine's state change
+        except Exception:  # never lose the engine's state change
             log.exception("in-transaction subscriber %r failed", handler)
             if savepoint is not None:
                 savepoint.rollback()

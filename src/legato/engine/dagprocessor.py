@@ -207,7 +207,7 @@ class ParseLoop:
         while not self._stop.wait(self.interval_s):
             try:
                 self.processor.refresh()
-            except Exception:                 # noqa: BLE001 - the loop must outlive a bad pass
+            except Exception:                 # the loop must outlive a bad pass
                 log.exception("parsing the DAG folder failed; trying again")
 
     def stop(self) -> None:

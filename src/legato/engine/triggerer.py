@@ -80,7 +80,7 @@ class Triggerer:
             on_done(TryFinished(run_id, key[0], key[1], try_number, state, start=start,
                                 end=time.time(), error=error, error_type=error_type,
                                 retryable=retryable, log_path=log_path, log_text=log_text))
-        except Exception:  # noqa: BLE001 - the executor may be gone
+        except Exception:  # the executor may be gone
             log.exception("could not report the outcome of deferred %s try %s", key, try_number)
 
 

@@ -80,7 +80,7 @@ def _mtime(info: dict[str, Any]) -> datetime | None:
             return datetime.fromtimestamp(value, UTC)
         if isinstance(value, str) and value:
             try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00"))
+                return datetime.fromisoformat(value)
             except ValueError:
                 continue
     return None

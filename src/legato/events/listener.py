@@ -87,7 +87,7 @@ class EventListener:
                 self._next_refresh = time.monotonic() + REFRESH_S
                 try:
                     self.refresh()
-                except Exception:  # noqa: BLE001 - a broken DAG folder is the loader's to report
+                except Exception:  # a broken DAG folder is the loader's to report
                     log.exception("event listener could not refresh its DAGs")
             self.poll_once()
             self._stop.wait(self._sleep_s())
@@ -103,7 +103,7 @@ class EventListener:
         polled = self.sources.pop(key)
         try:
             polled.source.close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("closing event source %s", key[1].describe())
 
     def start(self) -> EventListener:

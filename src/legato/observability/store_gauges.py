@@ -32,7 +32,7 @@ ACTIVE_RUN_STATES = ("queued", "running")
 def _by_state(name: str, help: str, label: str, known: tuple[str, ...],
               counts: dict[str, int]) -> Family:
     """Every known state appears (0 included), so a series never vanishes between scrapes."""
-    merged = {k: 0 for k in known} | counts
+    merged = dict.fromkeys(known, 0) | counts
     return Family(name, "gauge", help,
                   [Sample(name, ((label, k),), float(v)) for k, v in sorted(merged.items())])
 
@@ -67,7 +67,7 @@ def collect(database_url: str) -> list[Family]:
     try:
         with open_engine(database_url).connect() as conn:
             families = read(conn)
-    except Exception:  # noqa: BLE001 - a scrape reports the outage instead of failing
+    except Exception:  # a scrape reports the outage instead of failing
         log.exception("metrics: the store could not be read")
         return [Family(up.name, up.type, up.help, [Sample(up.name, (), 0.0)])]
     return [Family(up.name, up.type, up.help, [Sample(up.name, (), 1.0)]), *families]

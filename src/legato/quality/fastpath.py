@@ -48,10 +48,7 @@ def _all(checks: list[Check]) -> Check:
         return checks[0]
 
     def check(v: Any) -> bool:
-        for c in checks:
-            if not c(v):
-                return False
-        return True
+        return all(c(v) for c in checks)
     return check
 
 

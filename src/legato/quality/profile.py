@@ -23,6 +23,7 @@ two need at least MIN_ROWS values):
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
 import re
@@ -118,7 +119,7 @@ def _is_sequence(present: list[Any]) -> bool:
     ints = [int(v) for v in present]
     if len(set(ints)) != len(ints):
         return False
-    pairs = list(zip(ints, ints[1:], strict=False))
+    pairs = list(itertools.pairwise(ints))
     monotonic = all(a < b for a, b in pairs) or all(a > b for a, b in pairs)
     return monotonic or max(ints) - min(ints) + 1 <= 2 * len(ints)
 

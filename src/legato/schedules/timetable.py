@@ -23,6 +23,7 @@ Nothing here reads a clock: `now` is always an argument.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -345,7 +346,7 @@ def intervals_between(schedule: Any, start: datetime, end: datetime, tz: str = "
     if fires is None or end <= start:
         return []
     times = fires.fires_in(start, end + timedelta(microseconds=1))
-    return [_run(a, b) for a, b in zip(times, times[1:], strict=False)]
+    return [_run(a, b) for a, b in itertools.pairwise(times)]
 
 
 def _first_start(fires: _Fires, start_date: datetime, last_logical_date: datetime | None) -> datetime | None:

@@ -18,7 +18,7 @@ class FileSensor(BaseSensor):
         super().__init__(task_id, **sensor_kwargs)
 
     def poke(self, ctx: Context) -> bool:
-        ctx.log.info(f"poking for {self.filepath}")
+        ctx.log.info("poking for %s", self.filepath)
         return bool(glob.glob(self.filepath, recursive=True))
 
     def trigger(self) -> FileTrigger:

@@ -13,7 +13,7 @@ class SensorTimeout(Fail):
     """The sensor's condition did not hold within its timeout; never retried."""
 
 
-class Reschedule(Exception):  # noqa: N818 - control flow, like Skip and Fail
+class Reschedule(Exception):  # control flow, like Skip and Fail
     """Free the worker slot and poke again at `at` (epoch seconds)."""
 
     def __init__(self, at: float, first_poke: float) -> None:
@@ -22,7 +22,7 @@ class Reschedule(Exception):  # noqa: N818 - control flow, like Skip and Fail
         self.first_poke = first_poke
 
 
-class Defer(Exception):  # noqa: N818 - control flow, like Skip and Fail
+class Defer(Exception):  # control flow, like Skip and Fail
     """Free the worker slot; the triggerer waits on `trigger` until it fires or times out."""
 
     def __init__(self, trigger: Any, first_poke: float, timeout_s: float | None,

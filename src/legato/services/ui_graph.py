@@ -64,7 +64,7 @@ def _with_dummies(order: Sequence[str], upstream: Mapping[str, Sequence[str]],
                 chain.append(dummy)
                 prev = dummy
             ups[t].append(prev)
-            chains[(u, t)] = chain + [t]
+            chains[(u, t)] = [*chain, t]
     layers: list[list[str]] = [[] for _ in range(max(rank.values(), default=-1) + 1)]
     for node in [*order, *(n for n in rank if n not in layer)]:
         layers[rank[node]].append(node)

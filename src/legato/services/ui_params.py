@@ -141,7 +141,7 @@ def _convert(f: ParamField, raw: str | None) -> Any:
 
 
 def _check_schema(f: ParamField, value: Any) -> None:
-    if not f.schema or value is None and f.nullable:
+    if not f.schema or (value is None and f.nullable):
         return
     import jsonschema
 

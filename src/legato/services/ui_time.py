@@ -160,7 +160,7 @@ def _stats(task_id: str, values: list[float]) -> TaskStats:
     if not values:
         return TaskStats(task_id, 0, None, None, None, None)
     ordered = sorted(values)
-    p90 = ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+    p90 = ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
     return TaskStats(task_id, len(values), statistics.median(values), p90, ordered[-1], values[-1])
 
 

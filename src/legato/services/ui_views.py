@@ -161,9 +161,8 @@ def search_dags(dags: Sequence[DagSummary], q: str | None = None, sort: str = "d
         return all(w in text for w in words) and (paused is None or d.is_paused == paused)
 
     def key(d: DagSummary) -> Any:
-        value = {"dag_id": d.dag_id, "next_run": d.next_run, "schedule": d.schedule,
-                 "tasks": d.tasks, "last_run": d.last_runs[-1].logical_date if d.last_runs else None}[sort]
-        return value
+        return {"dag_id": d.dag_id, "next_run": d.next_run, "schedule": d.schedule,
+                "tasks": d.tasks, "last_run": d.last_runs[-1].logical_date if d.last_runs else None}[sort]
     found = [d for d in dags if matches(d)]
     present = sorted((d for d in found if key(d) is not None), key=key, reverse=desc)
     return present + [d for d in found if key(d) is None]

@@ -17,13 +17,13 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:  # http.server's name
         if self.path.rstrip("/") == "/ready":
             self._reply(200, b"yes")
         else:
             self._reply(404, b"not found")
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:  # http.server's name
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
         if self.path.rstrip("/") == "/echo":

@@ -28,7 +28,7 @@ def verdict(rule: str, upstreams: list[tuple[str, bool]]) -> str:
     task = SimpleNamespace(
         task_id="t", upstream_task_ids={t.task_id for t in tasks}, upstream_list=tasks,
         trigger_rule=TriggerRule(rule), is_teardown=False, dag=None, task_group=None,
-        get_upstreams_only_setups=lambda: [], get_closest_mapped_task_group=lambda: None)
+        get_upstreams_only_setups=list, get_closest_mapped_task_group=lambda: None)
     finished = [SimpleNamespace(task_id=t.task_id, map_index=-1, state=state, task=t)
                 for t, (state, _) in zip(tasks, upstreams, strict=True) if state != "running"]
     decided: list[str] = []

@@ -51,7 +51,7 @@ class Asset(LegatoDataset, _Expr):
         return cls(name=name, uri=uri)
 
 
-class Dataset_(Asset):  # noqa: N801 - Airflow 2's Dataset(uri, extra)
+class Dataset_(Asset):  # Airflow 2's Dataset(uri, extra)
     def __init__(self, uri: str, extra: dict[str, Any] | None = None, **_: Any) -> None:
         super().__init__(uri=uri, extra=extra)
 

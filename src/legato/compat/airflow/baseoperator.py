@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import itertools
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -445,7 +446,7 @@ def _tasks_of(other: Any, *, downstream: bool) -> list[Task]:
 
 def chain(*elements: Any) -> None:
     """Airflow's chain: neighbours are linked; two adjacent lists are linked pairwise."""
-    for left, right in zip(elements, elements[1:], strict=False):
+    for left, right in itertools.pairwise(elements):
         if isinstance(left, list | tuple) and isinstance(right, list | tuple):
             if len(left) != len(right):
                 raise AirflowException(f"Chain not supported for different length Iterable. "
@@ -461,7 +462,7 @@ def chain(*elements: Any) -> None:
 
 def chain_linear(*elements: Any) -> None:
     """Every element of each group upstream of every element of the next."""
-    for left, right in zip(elements, elements[1:], strict=False):
+    for left, right in itertools.pairwise(elements):
         for a in (left if isinstance(left, list | tuple) else [left]):
             a >> right
 
@@ -487,7 +488,7 @@ def apply_defaults(func: Any) -> Any:
     return func
 
 
-def MappedOperator(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - Airflow's name
+def MappedOperator(*args: Any, **kwargs: Any) -> Any:  # Airflow's name
     raise TypeError("create mapped operators with Operator.partial(...).expand(...)")
 
 

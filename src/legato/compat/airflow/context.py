@@ -171,7 +171,7 @@ def _macros() -> Any:
 
     extra: dict[str, Any] = {}
     try:
-        import dateutil  # noqa: F401 - an optional dependency, as in Airflow
+        import dateutil  # an optional dependency, as in Airflow
         import dateutil.relativedelta
 
         extra["dateutil"] = dateutil

@@ -63,7 +63,7 @@ class AirflowDataDelta(AirflowDelta):
 
 
 def _marked(schedule: Any, data: bool) -> Any:
-    if isinstance(schedule, str) and schedule not in ("@once",):
+    if isinstance(schedule, str) and schedule != "@once":
         return (AirflowDataCron if data else AirflowCron)(schedule)
     if isinstance(schedule, timedelta):
         return (AirflowDataDelta if data else AirflowDelta)(seconds=schedule.total_seconds())

@@ -70,14 +70,14 @@ class AirflowRescheduleException(AirflowException):
         self.reschedule_date = reschedule_date
 
 
-class TaskDeferred(AirflowException):  # noqa: N818 - Airflow's name
+class TaskDeferred(AirflowException):  # Airflow's name
     def __init__(self, *, trigger: Any = None, method_name: str = "execute_complete",
                  kwargs: dict[str, Any] | None = None, timeout: Any = None) -> None:
         super().__init__("task deferred")
         self.trigger, self.method_name, self.kwargs, self.timeout = trigger, method_name, kwargs, timeout
 
 
-class DownstreamTasksSkipped(AirflowException):  # noqa: N818 - Airflow's name
+class DownstreamTasksSkipped(AirflowException):  # Airflow's name
     def __init__(self, *, tasks: Any) -> None:
         super().__init__(f"skipping {tasks}")
         self.tasks = tasks

@@ -28,9 +28,8 @@ def served_modules() -> dict[str, ModuleType]:
 
 def forget_served(modules: dict[str, ModuleType]) -> None:
     """Keep our modules (taken out of sys.modules when serving ends) for the next block."""
-    for name, module in modules.items():
-        if getattr(module, "__legato_served__", False):
-            _cache[name] = module
+    _cache.update({name: module for name, module in modules.items()
+                   if getattr(module, "__legato_served__", False)})
 
 
 def _populate(module: ModuleType, name: str) -> None:

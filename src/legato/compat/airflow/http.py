@@ -7,7 +7,7 @@ The base URL comes from the connection (`http_conn_id`, default "http_default"):
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, ClassVar
 
 from .baseoperator import BaseOperator
 from .exceptions import AirflowException
@@ -60,7 +60,7 @@ class HttpHook:
 
 class HttpOperator(BaseOperator):
     template_fields = ("endpoint", "data", "headers")
-    template_fields_renderers = {"headers": "json", "data": "py"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {"headers": "json", "data": "py"}
     template_ext = ()
     ui_color = "#f4a460"
 

@@ -190,7 +190,7 @@ class EdgeModifier:
         return self
 
 
-def Label(label: str) -> EdgeModifier:  # noqa: N802 - Airflow's name
+def Label(label: str) -> EdgeModifier:  # Airflow's name
     return EdgeModifier(label)
 
 

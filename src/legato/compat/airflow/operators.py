@@ -15,7 +15,7 @@ import subprocess
 import tempfile
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from .baseoperator import BaseOperator
 from .exceptions import AirflowException, AirflowSkipException
@@ -200,7 +200,7 @@ class ShortCircuitOperator(PythonOperator):
 
 class BashOperator(BaseOperator):
     template_fields = ("bash_command", "env", "cwd")
-    template_fields_renderers = {"bash_command": "bash", "env": "json"}
+    template_fields_renderers: ClassVar[dict[str, str]] = {"bash_command": "bash", "env": "json"}
     template_ext = (".sh", ".bash")
     ui_color = "#f0ede4"
 

@@ -206,7 +206,7 @@ def push_setup_scope(op: Any) -> None:
 
 
 def pop_setup_scope(op: Any) -> None:
-    scope_op, before = _local.scopes.pop()
+    _scope_op, before = _local.scopes.pop()
     new = [t for tid, t in op.dag.tasks.items() if tid not in before]
     ids = {t.task_id for t in new}
     roots = [t for t in new if not set(t.upstream_task_ids) & ids]

@@ -19,7 +19,7 @@ def search_path(dag: Any) -> tuple[str, ...]:
     folder = str(Path(getattr(dag, "fileloc", ".")).resolve().parent)
     extra = getattr(dag, "template_searchpath", None) or ()
     extra = [extra] if isinstance(extra, str) else list(extra)
-    return tuple([folder, *[os.path.join(folder, p) for p in extra]])
+    return (folder, *[os.path.join(folder, p) for p in extra])
 
 
 def _read_template(dag: Any, name: str) -> str | None:

@@ -17,20 +17,20 @@ REPLACEMENTS: tuple[tuple[str, str], ...] = (
     ("airflow.providers.google.cloud.operators.bigquery",
      "legato.tasks.SqlTask or legato.io.warehouse.Warehouse (SQLAlchemy URL of BigQuery)"),
     ("airflow.providers.google.cloud.transfers", "legato.io.storage and legato.io.warehouse"),
-    ("airflow.providers.google", "legato.io.storage ('gs://...' URLs through fsspec) or "
-                                 "legato.io.warehouse"),
+    ("airflow.providers.google", ("legato.io.storage ('gs://...' URLs through fsspec) or "
+                                  "legato.io.warehouse")),
     ("airflow.providers.amazon.aws.operators.redshift", "legato.tasks.SqlTask"),
     ("airflow.providers.amazon.aws.operators.athena", "legato.tasks.SqlTask"),
     ("airflow.providers.amazon", "legato.io.storage ('s3://...' URLs through fsspec)"),
     ("airflow.providers.microsoft.azure", "legato.io.storage ('az://...' URLs through fsspec)"),
-    ("airflow.providers.snowflake", "legato.tasks.SqlTask or legato.io.warehouse.Warehouse "
-                                    "(a snowflake:// SQLAlchemy URL)"),
-    ("airflow.providers.slack", "legato.incidents.Slack (DAG incidents=[Slack(url)]) or "
-                                "legato.tasks.HttpTask"),
+    ("airflow.providers.snowflake", ("legato.tasks.SqlTask or legato.io.warehouse.Warehouse "
+                                     "(a snowflake:// SQLAlchemy URL)")),
+    ("airflow.providers.slack", ("legato.incidents.Slack (DAG incidents=[Slack(url)]) or "
+                                 "legato.tasks.HttpTask")),
     ("airflow.providers.apache.spark", "legato.tasks.ShellTask running spark-submit"),
     ("airflow.providers.databricks", "legato.tasks.HttpTask (the Databricks Jobs REST API)"),
-    ("airflow.providers.cncf.kubernetes", "legato.tasks.ShellTask (kubectl) or the Dask "
-                                          "executor"),
+    ("airflow.providers.cncf.kubernetes", ("legato.tasks.ShellTask (kubectl) or the Dask "
+                                           "executor")),
     ("airflow.providers.docker", "legato.tasks.ShellTask running `docker run`"),
     ("airflow.providers.ssh", "legato.tasks.ShellTask running ssh"),
     ("airflow.providers.sftp", "legato.io.storage ('sftp://...' URLs through fsspec)"),

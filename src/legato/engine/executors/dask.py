@@ -244,7 +244,7 @@ class DaskExecutor:
                 batch = self._done.next_batch(block=True)
             except StopIteration:
                 continue
-            except Exception:  # noqa: BLE001 - the client is going away; shutdown ends us
+            except Exception:  # the client is going away; shutdown ends us
                 log.exception("collecting Dask results failed")
                 time.sleep(0.2)
                 continue
@@ -344,7 +344,7 @@ class DaskExecutor:
     def _cancel_remote(self, tid: list[Any]) -> None:
         try:
             self._client.run(raise_timeout_in_try, tid, on_error="ignore")
-        except Exception:  # noqa: BLE001 - best effort; the driver abandons the try anyway
+        except Exception:  # best effort; the driver abandons the try anyway
             log.warning("could not ask the Dask workers to stop try %s", tid, exc_info=True)
 
     def shutdown(self) -> None:
@@ -360,7 +360,7 @@ class DaskExecutor:
             self._wake.notify_all()
         try:
             self._client.close(timeout=10)
-        except Exception:  # noqa: BLE001 - closing a client whose scheduler is gone
+        except Exception:  # closing a client whose scheduler is gone
             log.warning("closing the Dask client failed", exc_info=True)
         for request in pending:
             self._release_claim(request)
@@ -370,6 +370,6 @@ class DaskExecutor:
         if self._cluster is not None:
             try:
                 self._cluster.close(timeout=20)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 log.warning("closing the local Dask cluster failed", exc_info=True)
             self._cluster = None

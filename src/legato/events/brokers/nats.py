@@ -25,7 +25,7 @@ BATCH = 100
 
 
 async def _stream_for(js: Any, topic: str) -> str:
-    NotFoundError = require("nats.js.errors", "NATS queue triggers").NotFoundError  # noqa: N806
+    NotFoundError = require("nats.js.errors", "NATS queue triggers").NotFoundError
 
     try:
         return str(await js.find_stream_name_by_subject(topic))

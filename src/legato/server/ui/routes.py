@@ -95,7 +95,7 @@ def _session_routes(router: APIRouter, ctx: UiContext) -> None:
         return see_other("/ui/dags")
 
     @router.get("/login")
-    def login_form(request: Request, next: str | None = None) -> HTMLResponse:  # noqa: A002
+    def login_form(request: Request, next: str | None = None) -> HTMLResponse:
         return render(request, session_of(settings, request), "login.html", next=safe_next(next), error=None)
 
     @router.post("/login")
