@@ -95,7 +95,7 @@ class Context:
         map_index: int,
         params: dict[str, Any],
         event: Any,
-        log: logging.Logger | logging.LoggerAdapter,
+        log: logging.Logger | logging.LoggerAdapter[logging.Logger],
         xcom: XComAccess,
         deadline: float | None = None,
     ) -> None:

@@ -18,6 +18,8 @@ from .errors import DagCycleError, DagDefinitionError
 from .ids import check_id
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from ..engine.result import RunResult
     from .spec import DagSpec
     from .task import Task
@@ -231,7 +233,7 @@ def _incident_sinks(sinks: Iterable[Any], dag_id: str) -> tuple[Any, ...]:
 
 
 def _caller_file() -> str:
-    frame = sys._getframe(2)
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename == __file__:
         frame = frame.f_back
     return frame.f_code.co_filename if frame is not None else "<unknown>"

@@ -13,6 +13,7 @@ import sys
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, Protocol, TypeVar
 
 from ..compat.airflow import serving as airflow_serving
 from .dag import DAG
@@ -29,9 +30,21 @@ class LoadError:
         return f"{where}: {self.message}"
 
 
+class _Identified(Protocol):
+    @property
+    def dag_id(self) -> str: ...
+    @property
+    def fileloc(self) -> str: ...
+
+
+D = TypeVar("D", bound=_Identified)
+
+
 @dataclass
-class LoadResult:
-    dags: list[DAG] = field(default_factory=list)
+class LoadResult(Generic[D]):
+    """The DAGs found (live `DAG`s from a file, or `ParsedDag`s from their specs) and errors."""
+
+    dags: list[D] = field(default_factory=list)
     errors: list[LoadError] = field(default_factory=list)
 
 
@@ -56,10 +69,10 @@ def module_name_for(path: Path) -> str:
     return f"legato_dagfile_{path.stem}_{digest}"
 
 
-def load_file(path: str | Path) -> LoadResult:
+def load_file(path: str | Path) -> LoadResult[DAG]:
     """Import one DAG file and return its DAGs, or the error that stopped it."""
     path = Path(path)
-    result = LoadResult()
+    result: LoadResult[DAG] = LoadResult()
     if not path.is_file():
         result.errors.append(LoadError(str(path), None, "no such file"))
         return result
@@ -102,9 +115,9 @@ def dag_files(folder: str | Path) -> list[Path]:
     return found
 
 
-def load_folder(folder: str | Path) -> LoadResult:
+def load_folder(folder: str | Path) -> LoadResult[DAG]:
     """Import every DAG file of `folder` in this process (see dag_files)."""
-    result = LoadResult()
+    result: LoadResult[DAG] = LoadResult()
     for path in dag_files(folder):
         one = load_file(path)
         result.dags.extend(one.dags)
@@ -112,7 +125,7 @@ def load_folder(folder: str | Path) -> LoadResult:
     return drop_duplicate_ids(result)
 
 
-def drop_duplicate_ids(result: LoadResult) -> LoadResult:
+def drop_duplicate_ids(result: LoadResult[D]) -> LoadResult[D]:
     """A dag_id defined more than once is an import error of every file defining it, and none
     of those definitions is used until it is fixed (otherwise which file wins would depend on
     who reads the folder: `dags list`, trigger and the scheduler disagreed)."""

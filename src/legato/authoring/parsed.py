@@ -10,11 +10,30 @@ Only a worker about to run a task imports the file itself (engine/registry.py).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from .schedule_codec import decode_schedule
 from .spec import DagSpec, TaskSpec
+
+
+class DagLike(Protocol):
+    """What planning code reads of a DAG: a live `DAG` and a `ParsedDag` both are one."""
+
+    @property
+    def dag_id(self) -> str: ...
+    @property
+    def fileloc(self) -> str: ...
+    @property
+    def schedule(self) -> Any: ...
+    @property
+    def start_date(self) -> datetime | None: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+    @property
+    def is_paused_upon_creation(self) -> bool | None: ...
+    def spec(self) -> DagSpec: ...
+    def spec_json(self) -> str: ...
 
 
 def _date(text: str | None, tz: str) -> datetime | None:

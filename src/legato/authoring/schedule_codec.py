@@ -46,6 +46,10 @@ def _marks(schedule: Any) -> dict[str, Any]:
     return {} if manual is None else {"manual_interval": manual}
 
 
+def _is_dataclass_object(value: Any) -> bool:
+    return dataclasses.is_dataclass(value) and not isinstance(value, type)
+
+
 def encode_schedule(schedule: Any) -> dict[str, Any] | None:
     """The plain-data form of a schedule (None for no schedule)."""
     if schedule is None:
@@ -57,7 +61,7 @@ def encode_schedule(schedule: Any) -> dict[str, Any] | None:
         return {"kind": "timedelta", "seconds": schedule.total_seconds(), **marks}
     if isinstance(schedule, list | tuple):
         return {"kind": "datasets", "uris": [getattr(d, "uri", str(d)) for d in schedule]}
-    if getattr(schedule, "is_event_trigger", False) and dataclasses.is_dataclass(schedule):
+    if getattr(schedule, "is_event_trigger", False) and _is_dataclass_object(schedule):
         return {"kind": "event", "source": schedule.source, "fields": dataclasses.asdict(schedule)}
     if hasattr(schedule, "to_schedule_def"):
         cls = type(schedule)

@@ -15,16 +15,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .dag import current_dag
 from .errors import DagDefinitionError
+from .trigger_rules import TriggerRule
 
 if TYPE_CHECKING:
     from .context import Context
     from .dag import DAG
 
-TRIGGER_RULES: tuple[str, ...] = (
-    "all_success", "all_failed", "all_done", "one_success", "one_failed", "none_failed",
-    "none_failed_min_one_success", "none_skipped", "always", "one_done", "all_skipped",
-    "all_done_min_one_success", "all_done_setup_success",
-)
+TRIGGER_RULES: tuple[str, ...] = tuple(TriggerRule)
 
 _DEFAULTS: dict[str, Any] = {
     "retries": 0,
@@ -32,7 +29,7 @@ _DEFAULTS: dict[str, Any] = {
     "retry_exponential_backoff": False,
     "max_retry_delay": None,
     "execution_timeout": None,
-    "trigger_rule": "all_success",
+    "trigger_rule": TriggerRule.ALL_SUCCESS,
     "owner": "legato",
     "on_failure_callback": None,
     "on_retry_callback": None,
@@ -67,6 +64,17 @@ class Task:
 
     template_fields: ClassVar[tuple[str, ...]] = ()
     is_branch: ClassVar[bool] = False
+    # Settled at definition, from the arguments, the DAG's default_args and _DEFAULTS:
+    trigger_rule: str
+    retries: int
+    retry_delay: timedelta
+    retry_exponential_backoff: bool
+    max_retry_delay: timedelta | None
+    execution_timeout: timedelta | None
+    owner: str
+    on_failure_callback: Callable[[Context], Any] | None
+    on_retry_callback: Callable[[Context], Any] | None
+    on_success_callback: Callable[[Context], Any] | None
 
     def __init__(
         self,

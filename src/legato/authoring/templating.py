@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 
 def ds_add(ds: str, days: int) -> str:
@@ -56,7 +56,7 @@ def _environment(options: JinjaOptions = _DEFAULT_OPTIONS) -> Any:
     from jinja2 import FileSystemLoader, StrictUndefined
     from jinja2.sandbox import SandboxedEnvironment
 
-    cls = SandboxedEnvironment
+    cls: type[Any] = SandboxedEnvironment
     if options.native:
         from jinja2.nativetypes import NativeEnvironment
 
@@ -97,7 +97,7 @@ def template_variables(ctx: Any) -> dict[str, Any]:
     `template_context(ctx)` (an Airflow operator) supplies its own names instead."""
     hook = getattr(getattr(ctx, "task", None), "template_context", None)
     if hook is not None:
-        return hook(ctx)
-    names = ctx.as_dict()
+        return cast("dict[str, Any]", hook(ctx))
+    names: dict[str, Any] = ctx.as_dict()
     names["macros"] = MACROS
     return names

@@ -22,7 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from ..authoring.dag import DAG
+from ..authoring.parsed import DagLike
 from ..store import dags as dag_store
 from ..store import events as event_store
 from .runs_create import insert_new_run
@@ -39,15 +39,15 @@ class _Taken(Exception):
     """Another scheduler claimed the event (or moved the cursor) first: roll back."""
 
 
-def is_event_triggered(dag: DAG) -> bool:
+def is_event_triggered(dag: DagLike) -> bool:
     return bool(getattr(dag.schedule, "is_event_trigger", False))
 
 
-def is_dataset_triggered(dag: DAG) -> bool:
+def is_dataset_triggered(dag: DagLike) -> bool:
     return isinstance(dag.schedule, list | tuple) and bool(dag.schedule)
 
 
-def create_event_runs(engine: sa.Engine, dags: Mapping[str, DAG], now: datetime) -> int:
+def create_event_runs(engine: sa.Engine, dags: Mapping[str, DagLike], now: datetime) -> int:
     """One pass over pending events and dataset updates; the number of runs created."""
     if not any(is_event_triggered(d) or is_dataset_triggered(d) for d in dags.values()):
         return 0
@@ -61,7 +61,7 @@ def create_event_runs(engine: sa.Engine, dags: Mapping[str, DAG], now: datetime)
     return created
 
 
-def _from_received(engine: sa.Engine, dags: Mapping[str, DAG], now: datetime) -> int:
+def _from_received(engine: sa.Engine, dags: Mapping[str, DagLike], now: datetime) -> int:
     if not dags:
         return 0
     with engine.connect() as conn:
@@ -80,7 +80,7 @@ def _from_received(engine: sa.Engine, dags: Mapping[str, DAG], now: datetime) ->
     return created
 
 
-def _consume(engine: sa.Engine, dags: Mapping[str, DAG], rows: list[event_store.ReceivedEvent],
+def _consume(engine: sa.Engine, dags: Mapping[str, DagLike], rows: list[event_store.ReceivedEvent],
              now: datetime) -> int:
     """Runs for `rows` and their claims, all in one transaction (or none: _Taken)."""
     with engine.begin() as conn:
@@ -93,7 +93,7 @@ def _consume(engine: sa.Engine, dags: Mapping[str, DAG], rows: list[event_store.
     return len(rows)
 
 
-def _from_datasets(engine: sa.Engine, dag: DAG, now: datetime) -> int:
+def _from_datasets(engine: sa.Engine, dag: DagLike, now: datetime) -> int:
     uris = [d.uri for d in dag.schedule]
     with engine.connect() as conn:
         position = event_store.cursor(conn, dag.dag_id, DATASET_CURSOR)

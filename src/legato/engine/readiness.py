@@ -8,10 +8,11 @@ skips the task. A task with no upstream is ready at once, whatever its rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from ..authoring.trigger_rules import TriggerRule
 from .states import TaskState
 
 
@@ -170,20 +171,20 @@ def _always(c: UpstreamCounts) -> Decision:
     return D.RUN
 
 
-RULES = {
-    "all_success": _all_success,
-    "all_failed": _all_failed,
-    "all_done": _all_done,
-    "all_done_setup_success": _all_done_setup_success,
-    "all_done_min_one_success": _all_done_min_one_success,
-    "all_skipped": _all_skipped,
-    "one_success": _one_success,
-    "one_failed": _one_failed,
-    "one_done": _one_done,
-    "none_failed": _none_failed,
-    "none_failed_min_one_success": _none_failed_min_one_success,
-    "none_skipped": _none_skipped,
-    "always": _always,
+RULES: dict[str, Callable[[UpstreamCounts], Decision]] = {   # one decision per TriggerRule
+    TriggerRule.ALL_SUCCESS: _all_success,
+    TriggerRule.ALL_FAILED: _all_failed,
+    TriggerRule.ALL_DONE: _all_done,
+    TriggerRule.ALL_DONE_SETUP_SUCCESS: _all_done_setup_success,
+    TriggerRule.ALL_DONE_MIN_ONE_SUCCESS: _all_done_min_one_success,
+    TriggerRule.ALL_SKIPPED: _all_skipped,
+    TriggerRule.ONE_SUCCESS: _one_success,
+    TriggerRule.ONE_FAILED: _one_failed,
+    TriggerRule.ONE_DONE: _one_done,
+    TriggerRule.NONE_FAILED: _none_failed,
+    TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS: _none_failed_min_one_success,
+    TriggerRule.NONE_SKIPPED: _none_skipped,
+    TriggerRule.ALWAYS: _always,
 }
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..authoring.dag import DAG
+from ..authoring.parsed import DagLike
 from ..config import load_settings
 from ..schedules.timetable import dag_timezone, data_interval
 from ..store import dags as dag_store
@@ -28,7 +28,7 @@ def new_run_id(run_type: str, logical_date: datetime) -> str:
     return f"{run_type}__{stamp}__{secrets.token_hex(3)}"
 
 
-def record_dag(conn: sa.Connection, dag: Any, now: datetime) -> None:
+def record_dag(conn: sa.Connection, dag: DagLike, now: datetime) -> None:
     """Record a DAG's current spec (a `DAG` or a `ParsedDag`); a DAG new to the store starts
     paused unless it says otherwise (`is_paused_upon_creation`) or
     LEGATO_DAGS_PAUSED_AT_CREATION is false, as in Airflow."""
@@ -40,7 +40,7 @@ def record_dag(conn: sa.Connection, dag: Any, now: datetime) -> None:
 
 def create_run(
     engine: sa.Engine,
-    dag: DAG,
+    dag: DagLike,
     logical_date: datetime,
     *,
     params: Mapping[str, Any] | None = None,
@@ -56,7 +56,7 @@ def create_run(
 
 def insert_new_run(
     conn: sa.Connection,
-    dag: DAG,
+    dag: DagLike,
     logical_date: datetime,
     *,
     params: Mapping[str, Any] | None = None,

@@ -193,8 +193,8 @@ def install_capture() -> None:
     with _install_lock:
         if _installs == 0:
             _saved = (sys.stdout, sys.stderr)
-            sys.stdout = _Tee(sys.stdout)  # type: ignore[assignment]
-            sys.stderr = _Tee(sys.stderr)  # type: ignore[assignment]
+            sys.stdout = _Tee(sys.stdout)
+            sys.stderr = _Tee(sys.stderr)
         _installs += 1
 
 

@@ -223,7 +223,7 @@ class _CronFires(_Fires):
         from croniter import croniter
 
         self.expr, self.zone = expr, zone
-        hours = croniter(expr).expanded[1]
+        hours: list[Any] = croniter(expr).expanded[1]    # ints, or ["*"] (the stubs say str)
         self.every_hour = hours == ["*"] or set(hours) == set(range(24))
 
     def _local(self, t: datetime) -> datetime:

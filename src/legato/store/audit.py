@@ -31,8 +31,9 @@ def insert_audit(conn: sa.Connection, at: datetime, actor: str, action: str, tar
     result = conn.execute(sa.insert(audit_log).values(
         at=at, actor=actor, action=action, target=target,
         detail_json=json.dumps(detail or {}, sort_keys=True, default=str)))
-    (row_id,) = result.inserted_primary_key or (None,)
-    return int(row_id)
+    key = result.inserted_primary_key
+    assert key is not None, "an INSERT of one row knows its primary key"
+    return int(key[0])
 
 
 def list_audit(conn: sa.Connection, limit: int = 100) -> list[AuditRow]:

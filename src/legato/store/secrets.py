@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -31,12 +32,12 @@ def _table(kind: str) -> sa.Table:
     return secret_connections if kind == "connection" else secret_variables
 
 
-def _key_col(kind: str) -> sa.Column:
+def _key_col(kind: str) -> sa.Column[Any]:
     table = _table(kind)
     return table.c.conn_id if kind == "connection" else table.c.name
 
 
-def _row(kind: str, r: sa.Row) -> SecretRow:
+def _row(kind: str, r: sa.Row[Any]) -> SecretRow:
     if kind == "connection":
         return SecretRow(kind, r.conn_id, r.ciphertext, r.key_id, r.updated_at, r.conn_type)
     return SecretRow(kind, r.name, r.ciphertext, r.key_id, r.updated_at)

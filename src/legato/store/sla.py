@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
 from .schema import dag_runs, sla_misses
 
 
-def candidates(conn: sa.Connection, dag_id: str, interval_end_before: datetime) -> list[sa.Row]:
+def candidates(conn: sa.Connection, dag_id: str, interval_end_before: datetime) -> list[sa.Row[Any]]:
     """Scheduled runs of `dag_id` whose data interval ended before the cut-off and have no
     miss yet (manual runs and backfills of old dates have no SLA, as in Airflow)."""
     recorded = sa.select(sla_misses.c.run_id)
@@ -27,7 +28,7 @@ def record(conn: sa.Connection, run_id: str, dag_id: str, deadline: datetime,
                                             detected_at=now))
 
 
-def misses(conn: sa.Connection, dag_id: str | None = None) -> list[sa.Row]:
+def misses(conn: sa.Connection, dag_id: str | None = None) -> list[sa.Row[Any]]:
     q = sa.select(sla_misses).order_by(sla_misses.c.detected_at)
     if dag_id is not None:
         q = q.where(sla_misses.c.dag_id == dag_id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -29,7 +30,7 @@ class TokenRow:
         return self.revoked_at is None and (self.expires_at is None or now < self.expires_at)
 
 
-def _row(r: sa.Row) -> TokenRow:
+def _row(r: sa.Row[Any]) -> TokenRow:
     return TokenRow(r.id, r.name, r.role, r.created_at, r.expires_at, r.revoked_at)
 
 
@@ -37,8 +38,9 @@ def insert_token(conn: sa.Connection, name: str | None, role: str, token_hash: s
                  created_at: datetime, expires_at: datetime | None = None) -> TokenRow:
     result = conn.execute(sa.insert(api_tokens).values(
         name=name, role=role, token_hash=token_hash, created_at=created_at, expires_at=expires_at))
-    (token_id,) = result.inserted_primary_key or (None,)
-    return TokenRow(int(token_id), name, role, created_at, expires_at)
+    key = result.inserted_primary_key
+    assert key is not None, "an INSERT of one row knows its primary key"
+    return TokenRow(int(key[0]), name, role, created_at, expires_at)
 
 
 def find_by_hash(conn: sa.Connection, token_hash: str) -> TokenRow | None:

@@ -5,23 +5,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from ...authoring.trigger_rules import TriggerRule as LegatoTriggerRule
 
-class TriggerRule(StrEnum):
-    ALL_SUCCESS = "all_success"
-    ALL_FAILED = "all_failed"
-    ALL_DONE = "all_done"
-    ALL_DONE_SETUP_SUCCESS = "all_done_setup_success"
-    ONE_SUCCESS = "one_success"
-    ONE_FAILED = "one_failed"
-    ONE_DONE = "one_done"
-    NONE_FAILED = "none_failed"
-    NONE_FAILED_OR_SKIPPED = "none_failed_or_skipped"
-    NONE_SKIPPED = "none_skipped"
-    ALWAYS = "always"
-    NONE_FAILED_MIN_ONE_SUCCESS = "none_failed_min_one_success"
-    ALL_SKIPPED = "all_skipped"
-    ALL_DONE_MIN_ONE_SUCCESS = "all_done_min_one_success"
-    DUMMY = "dummy"
+
+class _TriggerRuleBase(StrEnum):
+    """Airflow's class methods on its TriggerRule."""
 
     @classmethod
     def is_valid(cls, trigger_rule: str) -> bool:
@@ -30,6 +18,16 @@ class TriggerRule(StrEnum):
     @classmethod
     def all_triggers(cls) -> set[str]:
         return {r.value for r in cls}
+
+
+# Airflow's TriggerRule: Legato's list (legato.authoring.trigger_rules, the one list) and the
+# two old names Airflow still accepts (mapped by LEGACY_RULES below).
+TriggerRule = _TriggerRuleBase(
+    "TriggerRule",
+    [(r.name, r.value) for r in LegatoTriggerRule]
+    + [("NONE_FAILED_OR_SKIPPED", "none_failed_or_skipped"), ("DUMMY", "dummy")],
+    module=__name__, qualname="TriggerRule",
+)
 
 
 class TaskInstanceState(StrEnum):
