@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DEMO_DIR = Path(__file__).parent
+DEMO_DIR = Path(__file__).parent / "dags"        # DAG files only: LEGATO_DAGS for `legato up`
 DEMO_FILE = DEMO_DIR / "legato_demo.py"
 _ISOLATE = ("LEGATO_INCIDENTS", "LEGATO_SECRET_KEY")   # never the user's sinks or key
 

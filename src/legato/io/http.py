@@ -1,5 +1,5 @@
-"""`fetch_all`: every record of a paginated JSON API, with auth from a connection, timeouts
-and bounded retries.
+"""`fetch_all`: every record of a paginated JSON API, and `request`: one call of any method,
+both with auth from a connection, timeouts and bounded retries.
 
 - Auth (`conn="api"`): the connection's `extra.token` -> `Authorization: Bearer <token>`;
   else login + password -> HTTP basic; else a password alone -> Bearer <password>. A relative
@@ -81,17 +81,22 @@ class _Fetcher:
         self.sleep, self.rng = sleep, random.Random()
 
     def get(self, url: str, params: Mapping[str, Any] | None) -> Any:
+        return self.send("GET", url, params=params)
+
+    def send(self, method: str, url: str, **kwargs: Any) -> Any:
+        """The 2xx response of `method url`, retried on 429/5xx/transport errors (a caller
+        passes retries=0 for a request that is not safe to repeat)."""
         import httpx
 
         shown = safe_url(url)
         for attempt in range(self.retries + 1):
             last = attempt == self.retries
             try:
-                response = self.client.get(url, params=params, headers=self.target.headers,
-                                           auth=self.target.auth)
+                response = self.client.request(method, url, headers=self.target.headers,
+                                               auth=self.target.auth, **kwargs)
             except httpx.TransportError as exc:
                 if last:
-                    raise FetchError(f"GET {shown} failed after {attempt + 1} attempt(s): "
+                    raise FetchError(f"{method} {shown} failed after {attempt + 1} attempt(s): "
                                      f"{type(exc).__name__}: {exc}") from exc
                 self.sleep(backoff(attempt, self.backoff_s, self.max_wait, self.rng))
                 continue
@@ -99,7 +104,7 @@ class _Fetcher:
                 return response
             if response.status_code not in RETRY_STATUS or last:
                 raise FetchError(
-                    f"GET {shown} returned HTTP {response.status_code} after {attempt + 1} "
+                    f"{method} {shown} returned HTTP {response.status_code} after {attempt + 1} "
                     f"attempt(s): {response.text[:_SNIPPET]}", response.status_code)
             wait = retry_after(response.headers.get("retry-after"), time.time())
             if wait is None:
@@ -184,3 +189,38 @@ def _pages(fetcher: _Fetcher, target: Target, paginate: str | None, path: str | 
             seen_cursors.add(str(cursor))
             params[cursor_param] = cursor
     raise FetchError(f"{safe_url(target.url)}: more than max_pages={max_pages} pages")
+
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+
+
+def request(method: str, url: str = "", conn: str | None = None, *,
+            params: Mapping[str, Any] | None = None, json: Any = None, data: Any = None,
+            headers: Mapping[str, str] | None = None, timeout: float = 30.0,
+            retries: int = 3, backoff_s: float = 0.5, max_wait: float = 30.0,
+            allow_insecure: bool = False,
+            sleep: Callable[[float], None] = time.sleep) -> Any:
+    """One HTTP call with the connection's base URL and credentials (the same rules as
+    `fetch_all`: a relative `url` is joined to the connection's base; `?token=` -> Bearer,
+    login + password -> basic, a password alone -> Bearer; no credentials over plain http but
+    to loopback). Returns the `httpx.Response` (2xx only; `.json()` for the body).
+
+    Retried like `fetch_all` (429 with Retry-After, 5xx, network errors) only when repeating
+    it is safe: an idempotent method (GET, HEAD, OPTIONS, PUT, DELETE) or a request that
+    carries an `Idempotency-Key` header. Any other failure raises FetchError naming the
+    method, the URL without credentials, the status and a body snippet."""
+    import httpx
+
+    target = resolve_target(url, conn, headers, allow_insecure)
+    verb = method.upper()
+    safe = verb in IDEMPOTENT_METHODS or any(k.lower() == "idempotency-key" for k in target.headers)
+    body: dict[str, Any] = {}
+    if json is not None:
+        body["json"] = json
+    elif isinstance(data, str | bytes):
+        body["content"] = data
+    elif data is not None:
+        body["data"] = data
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        fetcher = _Fetcher(client, target, retries if safe else 0, backoff_s, max_wait, sleep)
+        return fetcher.send(verb, target.url, params=dict(params) if params else None, **body)

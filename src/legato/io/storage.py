@@ -1,5 +1,6 @@
 """Files anywhere fsspec reaches: local paths by default, `s3://`, `gs://`, `abfs://`,
-`memory://` ... by URL. Records in and out as bytes, text, JSON or CSV (rows as dicts).
+`memory://` ... by URL. Records in and out as bytes, text, JSON, JSON lines or CSV (rows as
+dicts; CSV columns typed on request: `schema=`, `dtypes=` or `infer=True`, see csvtypes.py).
 
 Local paths (no scheme, or `file://`) are handled with the standard library, so they work
 without fsspec, and every local write is atomic: the data goes to a temporary file in the same
@@ -109,12 +110,40 @@ def write_json(url: str, value: Any, *, indent: int | None = 2, conn: str | None
                       conn=conn, options=options)
 
 
+def read_jsonl(url: str, *, conn: str | None = None,
+               options: Mapping[str, Any] | None = None) -> list[Any]:
+    """Newline-delimited JSON (one value per line, blank lines skipped); a bad line is a
+    ValueError naming it."""
+    out = []
+    for line, text in enumerate(read_text(url, conn=conn, options=options).splitlines(), start=1):
+        if not text.strip():
+            continue
+        try:
+            out.append(json.loads(text))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{url}: line {line} is not JSON ({exc})") from exc
+    return out
+
+
+def write_jsonl(url: str, records: Iterable[Any], *, conn: str | None = None,
+                options: Mapping[str, Any] | None = None) -> str:
+    """One JSON value per line (what BigQuery, Snowflake and DuckDB load as NDJSON)."""
+    lines = "".join(json.dumps(r, default=str, ensure_ascii=False) + "\n" for r in records)
+    return write_text(url, lines, conn=conn, options=options)
+
+
 # -- CSV --------------------------------------------------------------------------------------
 
 def read_csv(url: str, *, delimiter: str = ",", encoding: str = "utf-8-sig",
-             conn: str | None = None, options: Mapping[str, Any] | None = None) -> list[dict[str, str]]:
-    """Rows as dicts keyed by the header (values stay strings: typing is the loader's job;
-    `utf-8-sig` drops a spreadsheet's byte-order mark)."""
+             conn: str | None = None, options: Mapping[str, Any] | None = None,
+             schema: Any = None, dtypes: Mapping[str, Any] | None = None,
+             infer: bool = False) -> list[dict[str, Any]]:
+    """Rows as dicts keyed by the header (`utf-8-sig` drops a spreadsheet's byte-order mark).
+    Values are text unless typed per column (io/csvtypes.py): `schema=` a Contract or JSON
+    Schema, `dtypes={"amount": float, ...}`, or `infer=True` (int, float, bool when every
+    value of the column is one); an empty field of a typed column is None."""
+    from .csvtypes import apply, converters
+
     text = read_text(url, encoding=encoding, conn=conn, options=options)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = []
@@ -122,7 +151,7 @@ def read_csv(url: str, *, delimiter: str = ",", encoding: str = "utf-8-sig",
         if None in row:
             raise ValueError(f"{url}: line {line} has more fields than the header")
         rows.append(row)
-    return rows
+    return apply(rows, converters(rows, schema=schema, dtypes=dtypes, infer=infer), url)
 
 
 def write_csv(url: str, records: Iterable[Mapping[str, Any]], *,

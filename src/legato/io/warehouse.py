@@ -112,7 +112,17 @@ class Warehouse:
             return s.rows(sql, params)
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
-        """One statement (DDL, a grant); the affected row count where the engine tells it."""
+        """Run ONE statement that returns no rows, in a transaction of its own, committed when
+        it returns: DDL (`CREATE TABLE`, `CREATE OR REPLACE VIEW`), `UPDATE`, `DELETE`, `MERGE`
+        (DuckDB 1.4+, PostgreSQL 15+), `INSERT ... SELECT`, a grant. `:name` placeholders are
+        bound from `params` on both engines (values only: never format them into `sql`).
+
+        Returns the number of rows the statement changed where the engine reports it (DuckDB
+        and PostgreSQL do for DML), else -1 or 0. Several statements in one transaction are
+        `with wh.transaction() as s: s.execute(...); s.execute(...)`, or a `SqlTask`; a
+        statement that returns rows is `query()`. Unlike `load()`, nothing here is retried
+        or made idempotent: write the statement so that running it twice is harmless
+        (`CREATE OR REPLACE`, `MERGE`, `DELETE ... WHERE day = :d` then insert)."""
         with self.transaction() as s:
             return s.execute(sql, params)
 

@@ -2,7 +2,8 @@
 
 opened and updated send `trigger`, resolved sends `resolve`, all with `dedup_key` = the
 incident fingerprint: PagerDuty folds a repeated trigger into the open alert, so a retried
-delivery never pages twice.
+delivery never pages twice. The payload's severity is the incident's, or the sink's
+`severity` when set.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from ..lifecycle import title
 from .base import Delivery, check, connection, secret_of
 
 
-def event_body(routing_key: str, d: Delivery) -> dict[str, Any]:
+def event_body(routing_key: str, d: Delivery, severity: str | None = None) -> dict[str, Any]:
     i = d.incident
     body: dict[str, Any] = {"routing_key": routing_key, "dedup_key": i["fingerprint"]}
     if d.event == "incident.resolved":
@@ -23,7 +24,7 @@ def event_body(routing_key: str, d: Delivery) -> dict[str, Any]:
                                  "occurrences", "log_excerpt")}
     body.update(event_action="trigger", client="Legato", payload={
         "summary": title(d.doc)[:1024], "source": f"legato/{i['dag_id']}",
-        "severity": i["severity"], "timestamp": i["opened_at"], "component": i["task_id"] or "",
+        "severity": severity or i["severity"], "timestamp": i["opened_at"], "component": i["task_id"] or "",
         "group": i["dag_id"], "class": i["kind"], "custom_details": details})
     if i["log_url"]:
         body["client_url"] = i["log_url"]
@@ -33,7 +34,8 @@ def event_body(routing_key: str, d: Delivery) -> dict[str, Any]:
 
 def send(cfg: PagerDuty, d: Delivery, client: Any) -> dict[str, Any] | None:
     key = secret_of(connection(cfg.conn_id, "PagerDuty"), "PagerDuty")
-    check(client.post(f"{cfg.url}/v2/enqueue", json=event_body(key, d), timeout=cfg.timeout_s,
+    check(client.post(f"{cfg.url}/v2/enqueue", json=event_body(key, d, cfg.severity),
+                      timeout=cfg.timeout_s,
                       headers={"Content-Type": "application/json", "Accept": "application/json"}),
           "PagerDuty enqueue")
     return None
