@@ -1,20 +1,79 @@
-"""Settings, read once from the environment: where Legato keeps its state and finds DAGs.
+"""Settings, read once from the environment: one place to see every `LEGATO_*` variable.
 
-`LEGATO_HOME` (default `~/.legato`) holds the SQLite database, logs and large results;
-`LEGATO_DATABASE_URL` overrides the database; `LEGATO_DAGS` (default `./dags`) is where DAG
-files are looked for.
-
-Incidents (issue 5): `LEGATO_BASE_URL` (default `http://127.0.0.1:8080`) is where the UI links
-in incident events point; `LEGATO_INCIDENTS` lists global incident sinks (a JSON list of sink
-specs, or comma-separated webhook URLs; see legato.incidents.config); `LEGATO_INCIDENTS_DELIVER_S`
-(default 10) bounds how long `dag.run()` waits to deliver incident events before returning.
+`VARIABLES` lists them all, with the default and what each sets; `load_settings()` reads the
+ones that are settings into the frozen `Settings`, and the small accessors below read the rest
+(the per-name `LEGATO_VAR_<NAME>` / `LEGATO_CONN_<ID>` lookups, the secret key, which never sits
+in a settings object, and the DAG processor's own hand-over). No other module reads a
+`LEGATO_*` variable; the README's table (docs/readme/settings.md) is checked against
+`VARIABLES` by tests/test_settings.py. A bad value is an `errors.InvalidInput` naming the
+variable (a ValueError, as before).
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
+
+from .errors import InvalidInput
+
+
+class Variable(NamedTuple):
+    name: str
+    default: str              # as the README shows it
+    doc: str                  # one line: what it sets
+    field: str | None = None  # the Settings field it fills (None: read by an accessor below)
+
+
+VARIABLES: tuple[Variable, ...] = (
+    Variable("LEGATO_HOME", "~/.legato", "the state folder: SQLite database, logs, large results", "home"),
+    Variable("LEGATO_DATABASE_URL", "sqlite:///$LEGATO_HOME/legato.db",
+             "the metadata database (SQLite or postgresql://...)", "database_url"),
+    Variable("LEGATO_DAGS", "./dags", "where DAG files are looked for", "dags_folder"),
+    Variable("LEGATO_BASE_URL", "http://127.0.0.1:8080", "where links in incident events point",
+             "base_url"),
+    Variable("LEGATO_INCIDENTS", "(none)",
+             "global incident sinks: a JSON list of sink specs, or comma-separated webhook URLs",
+             "incidents"),
+    Variable("LEGATO_INCIDENTS_DELIVER_S", "10",
+             "how long dag.run() waits to deliver incident events", "incidents_deliver_s"),
+    Variable("LEGATO_METRICS", "1", "0 switches the bus-fed in-memory metrics off", "metrics"),
+    Variable("LEGATO_OTEL", "off", "OpenTelemetry traces: off, console or otlp", "otel"),
+    Variable("LEGATO_LOG_FORMAT", "text", "log lines as text or json", "log_format"),
+    Variable("LEGATO_SLA_FORECAST_S", "30", "seconds between SLA forecasts (0 = off)",
+             "sla_forecast_s"),
+    Variable("LEGATO_OPENLINEAGE", "(off)",
+             "where OpenLineage events go: console, file:/path.jsonl or http(s)://host:port",
+             "openlineage"),
+    Variable("LEGATO_OPENLINEAGE_NAMESPACE", "legato", "the OpenLineage job namespace",
+             "openlineage_namespace"),
+    Variable("LEGATO_OPENLINEAGE_API_KEY", "(none)",
+             "Bearer token for an http(s) OpenLineage endpoint", "openlineage_api_key"),
+    Variable("LEGATO_OWNER_TIMEOUT_S", "30",
+             "silence after which another scheduler adopts a run's driving", "owner_timeout_s"),
+    Variable("LEGATO_RATE_LIMIT", "2000/300", "API requests per client: N/SECONDS", "rate_limit"),
+    Variable("LEGATO_MAX_REQUEST_BYTES", "10485760", "largest request body (larger is a 413)",
+             "max_request_bytes"),
+    Variable("LEGATO_TRUSTED_PROXIES", "(none)",
+             "proxies whose X-Forwarded-For is believed: addresses, networks or *",
+             "trusted_proxies"),
+    Variable("LEGATO_WORKER_HEARTBEAT_S", "30",
+             "a silent process worker is killed after this many seconds (0 = off)",
+             "worker_heartbeat_s"),
+    Variable("LEGATO_DAG_IMPORT_TIMEOUT_S", "30", "the longest a DAG file's import may take",
+             "dag_import_timeout_s"),
+    Variable("LEGATO_DAGS_PAUSED_AT_CREATION", "true", "whether a DAG new to the store starts paused",
+             "dags_paused_at_creation"),
+    Variable("LEGATO_STOP_GRACE_S", "30", "how long SIGTERM waits for running tries",
+             "stop_grace_s"),
+    Variable("LEGATO_SECRET_KEY", "(key file)",
+             "the key(s) that encrypt stored secrets, new first, comma-separated"),
+    Variable("LEGATO_VAR_<NAME>", "(none)", "a variable, read before the store"),
+    Variable("LEGATO_CONN_<ID>", "(none)", "a connection as a URI, read before the store"),
+    Variable("LEGATO_PARSE_SYS_PATH", "(internal)",
+             "set by the DAG processor for its child: the parent's sys.path"),
+)
 
 
 @dataclass(frozen=True)
@@ -38,6 +97,8 @@ class Settings:
     dag_import_timeout_s: float = 30.0        # LEGATO_DAG_IMPORT_TIMEOUT_S: a DAG file's import
     dags_paused_at_creation: bool = True      # LEGATO_DAGS_PAUSED_AT_CREATION: new DAGs start paused
     stop_grace_s: float = 30.0                # LEGATO_STOP_GRACE_S: SIGTERM waits for tries this long
+    openlineage_namespace: str = "legato"     # LEGATO_OPENLINEAGE_NAMESPACE
+    openlineage_api_key: str = field(default="", repr=False)   # LEGATO_OPENLINEAGE_API_KEY
 
     @property
     def logs_dir(self) -> Path:
@@ -48,15 +109,47 @@ class Settings:
         return self.home / "results"
 
 
+def legato_home() -> Path:
+    """LEGATO_HOME (default ~/.legato), for code that needs only the folder."""
+    return Path(os.environ.get("LEGATO_HOME") or Path.home() / ".legato").expanduser()
+
+
+def variable_env(name: str) -> str | None:
+    """LEGATO_VAR_<NAME>: a variable set in the environment (looked up before the store)."""
+    return os.environ.get(env_name("LEGATO_VAR_", name))
+
+
+def connection_env(conn_id: str) -> str | None:
+    """LEGATO_CONN_<ID>: a connection URI set in the environment (before the store)."""
+    return os.environ.get(env_name("LEGATO_CONN_", conn_id))
+
+
+def env_name(prefix: str, name: str) -> str:
+    """The variable that holds `name`: upper case, `-` and `.` as `_`."""
+    return f"{prefix}{name.upper().replace('-', '_').replace('.', '_')}"
+
+
+def secret_key_env() -> str:
+    """LEGATO_SECRET_KEY, stripped ("" when unset): kept out of Settings, whose repr is shown."""
+    return os.environ.get("LEGATO_SECRET_KEY", "").strip()
+
+
+PARSE_SYS_PATH_ENV = "LEGATO_PARSE_SYS_PATH"   # the DAG processor's parent -> child hand-over
+
+
+def parse_sys_path_env() -> str | None:
+    return os.environ.get(PARSE_SYS_PATH_ENV)
+
+
 def load_settings() -> Settings:
-    home = Path(os.environ.get("LEGATO_HOME") or Path.home() / ".legato").expanduser()
+    home = legato_home()
     url = os.environ.get("LEGATO_DATABASE_URL") or f"sqlite:///{home / 'legato.db'}"
     dags = Path(os.environ.get("LEGATO_DAGS") or "dags")
     deliver = os.environ.get("LEGATO_INCIDENTS_DELIVER_S") or "10"
     try:
         deliver_s = max(0.0, float(deliver))
     except ValueError:
-        raise ValueError(f"LEGATO_INCIDENTS_DELIVER_S={deliver!r} is not a number of seconds") from None
+        raise InvalidInput(f"LEGATO_INCIDENTS_DELIVER_S={deliver!r} is not a number of seconds") from None
     return Settings(home=home, database_url=url, dags_folder=dags,
                     base_url=(os.environ.get("LEGATO_BASE_URL") or "http://127.0.0.1:8080").rstrip("/"),
                     incidents=os.environ.get("LEGATO_INCIDENTS") or "", incidents_deliver_s=deliver_s,
@@ -65,6 +158,8 @@ def load_settings() -> Settings:
                     dag_import_timeout_s=_seconds_env("LEGATO_DAG_IMPORT_TIMEOUT_S", 30.0),
                     dags_paused_at_creation=_flag_env("LEGATO_DAGS_PAUSED_AT_CREATION", True),
                     stop_grace_s=_seconds_env("LEGATO_STOP_GRACE_S", 30.0, allow_zero=True),
+                    openlineage_namespace=os.environ.get("LEGATO_OPENLINEAGE_NAMESPACE") or "legato",
+                    openlineage_api_key=os.environ.get("LEGATO_OPENLINEAGE_API_KEY") or "",
                     **_observability_env(), **_server_env())
 
 
@@ -75,9 +170,9 @@ def _owner_timeout_env() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} is not a number of seconds") from None
+        raise InvalidInput(f"LEGATO_OWNER_TIMEOUT_S={raw!r} is not a number of seconds") from None
     if not value > 0:
-        raise ValueError(f"LEGATO_OWNER_TIMEOUT_S={raw!r} must be a positive number of seconds")
+        raise InvalidInput(f"LEGATO_OWNER_TIMEOUT_S={raw!r} must be a positive number of seconds")
     return value
 
 
@@ -86,9 +181,9 @@ def _seconds_env(var: str, default: float, *, allow_zero: bool = False) -> float
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"{var}={raw!r} is not a number of seconds") from None
+        raise InvalidInput(f"{var}={raw!r} is not a number of seconds") from None
     if not (value >= 0 if allow_zero else value > 0):
-        raise ValueError(f"{var}={raw!r} must be a {'' if allow_zero else 'positive '}number of seconds")
+        raise InvalidInput(f"{var}={raw!r} must be a {'' if allow_zero else 'positive '}number of seconds")
     return value
 
 
@@ -100,7 +195,7 @@ def _flag_env(var: str, default: bool) -> bool:
         return True
     if raw in ("0", "false", "no", "off"):
         return False
-    raise ValueError(f"{var}={raw!r} is not one of true, false (1, 0, yes, no, on, off)")
+    raise InvalidInput(f"{var}={raw!r} is not one of true, false (1, 0, yes, no, on, off)")
 
 
 def worker_heartbeat_s() -> float:
@@ -111,9 +206,9 @@ def worker_heartbeat_s() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise ValueError(f"LEGATO_WORKER_HEARTBEAT_S={raw!r} is not a number of seconds") from None
+        raise InvalidInput(f"LEGATO_WORKER_HEARTBEAT_S={raw!r} is not a number of seconds") from None
     if not value >= 0:
-        raise ValueError(f"LEGATO_WORKER_HEARTBEAT_S={raw!r} must be 0 (off) or a positive number")
+        raise InvalidInput(f"LEGATO_WORKER_HEARTBEAT_S={raw!r} must be 0 (off) or a positive number")
     return value
 
 
@@ -126,7 +221,7 @@ def _server_env() -> dict[str, object]:
     address is the TCP peer, so no header can dodge the per-IP rate limit); "*" trusts any."""
     raw = (os.environ.get("LEGATO_MAX_REQUEST_BYTES") or "").strip() or str(10 * 1024 * 1024)
     if not raw.isdigit() or int(raw) < 1024:
-        raise ValueError(f"LEGATO_MAX_REQUEST_BYTES={raw!r} must be a whole number of bytes, at "
+        raise InvalidInput(f"LEGATO_MAX_REQUEST_BYTES={raw!r} must be a whole number of bytes, at "
                          f"least 1024")
     return {"rate_limit": (os.environ.get("LEGATO_RATE_LIMIT") or "").strip(),
             "max_request_bytes": int(raw), "trusted_proxies": _proxies_env()}
@@ -143,7 +238,7 @@ def _proxies_env() -> str:
         try:
             ipaddress.ip_network(item, strict=False)
         except ValueError:
-            raise ValueError(f"LEGATO_TRUSTED_PROXIES: {item!r} is not an IP address or network "
+            raise InvalidInput(f"LEGATO_TRUSTED_PROXIES: {item!r} is not an IP address or network "
                              f"(e.g. 10.0.0.5, 10.0.0.0/8, or * for any)") from None
     return ",".join(items)
 
@@ -151,7 +246,7 @@ def _proxies_env() -> str:
 def _choice(var: str, default: str, allowed: tuple[str, ...]) -> str:
     value = (os.environ.get(var) or default).strip().lower()
     if value not in allowed:
-        raise ValueError(f"{var}={value!r} is not one of {', '.join(allowed)}")
+        raise InvalidInput(f"{var}={value!r} is not one of {', '.join(allowed)}")
     return value
 
 
@@ -164,9 +259,9 @@ def _observability_env() -> dict[str, object]:
     try:
         forecast_s = float(raw)
     except ValueError:
-        raise ValueError(f"LEGATO_SLA_FORECAST_S={raw!r} is not a number of seconds") from None
+        raise InvalidInput(f"LEGATO_SLA_FORECAST_S={raw!r} is not a number of seconds") from None
     if not forecast_s >= 0:
-        raise ValueError(f"LEGATO_SLA_FORECAST_S={raw!r} must be 0 (off) or a positive number")
+        raise InvalidInput(f"LEGATO_SLA_FORECAST_S={raw!r} must be 0 (off) or a positive number")
     return {"metrics": metrics in ("1", "true", "on"), "otel": "" if otel == "off" else otel,
             "log_format": _choice("LEGATO_LOG_FORMAT", "text", ("text", "json")),
             "sla_forecast_s": forecast_s}
@@ -177,5 +272,5 @@ def _openlineage_env() -> str:
     value = (os.environ.get("LEGATO_OPENLINEAGE") or "").strip()
     if value in ("", "off") or value == "console" or value.startswith(("file:", "http://", "https://")):
         return "" if value == "off" else value
-    raise ValueError(f"LEGATO_OPENLINEAGE={value!r} is not one of console, file:/path/events.jsonl, "
+    raise InvalidInput(f"LEGATO_OPENLINEAGE={value!r} is not one of console, file:/path/events.jsonl, "
                      f"http(s)://host:port (or unset)")

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import contextvars
 import json
-import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from ..config import connection_env, variable_env
 
 _MISSING: Any = object()
 
@@ -29,10 +30,6 @@ class MissingResource(KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0])
-
-
-def _env_name(prefix: str, name: str) -> str:
-    return f"{prefix}{name.upper().replace('-', '_').replace('.', '_')}"
 
 
 class Resolver(Protocol):
@@ -68,7 +65,7 @@ def current_resolver() -> Resolver | None:
 
 
 def get_variable(name: str, default: Any = _MISSING, *, deserialize_json: bool = False) -> Any:
-    raw = os.environ.get(_env_name("LEGATO_VAR_", name))
+    raw = variable_env(name)
     resolver = current_resolver() if raw is None else None
     if resolver is not None:
         raw = resolver.variable(name)
@@ -115,7 +112,7 @@ def parse_connection(conn_id: str, uri: str) -> Connection:
 
 
 def get_connection(conn_id: str) -> Connection:
-    raw = os.environ.get(_env_name("LEGATO_CONN_", conn_id))
+    raw = connection_env(conn_id)
     if raw is not None:
         return parse_connection(conn_id, raw)
     resolver = current_resolver()

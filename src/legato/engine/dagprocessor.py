@@ -31,9 +31,10 @@ from pathlib import Path
 
 from ..authoring.loader import LoadError, LoadResult, dag_files, drop_duplicate_ids
 from ..authoring.parsed import ParsedDag
+from ..config import PARSE_SYS_PATH_ENV
 
 log = logging.getLogger("legato.dagprocessor")
-SYS_PATH_ENV = "LEGATO_PARSE_SYS_PATH"       # the parent's sys.path, for the child's imports
+SYS_PATH_ENV = PARSE_SYS_PATH_ENV           # the parent's sys.path, for the child's imports
 Stamp = tuple[int, int]
 
 

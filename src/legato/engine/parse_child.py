@@ -13,9 +13,11 @@ import json
 import os
 import sys
 
+from ..config import parse_sys_path_env
+
 
 def main(path: str) -> None:
-    sys.path[:] = json.loads(os.environ.get("LEGATO_PARSE_SYS_PATH") or "null") or sys.path
+    sys.path[:] = json.loads(parse_sys_path_env() or "null") or sys.path
     answer_fd = os.dup(1)
     os.dup2(2, 1)                      # prints at import go to stderr
     from ..authoring.loader import load_file

@@ -14,7 +14,6 @@ try becomes a START and a COMPLETE/FAIL/ABORT OpenLineage event handed to a back
 from __future__ import annotations
 
 import logging
-import os
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,5 +103,4 @@ class LineageListener:
 
 def attach(bus: Bus, settings: Settings) -> LineageListener:
     """Subscribe to `bus`. Called once per bus by services.listeners.attach_all."""
-    namespace = os.environ.get("LEGATO_OPENLINEAGE_NAMESPACE") or "legato"
-    return LineageListener(emitter_for(settings.openlineage), namespace).attach(bus)
+    return LineageListener(emitter_for(settings.openlineage), settings.openlineage_namespace).attach(bus)
