@@ -18,6 +18,7 @@ from . import (
     operate_cmds,
     project_cmds,
     quality_cmds,
+    run_ops_cmds,
     secrets_cmds,
     server_cmds,
     up_cmd,
@@ -179,6 +180,7 @@ def dags_show(
 
 
 operate_cmds.register(app, dags_app)
+run_ops_cmds.register(app, runs_app)
 airflow_cmds.register(app, dags_app)
 server_cmds.register(app)
 up_cmd.register(app)

@@ -124,11 +124,11 @@ def run_command(path: Path, dag_id: str | None, date: str | None, param: list[st
         print(f"run {stopped.run_id} cancelled (interrupted)", file=sys.stderr, flush=True)
         exit_abandoning_workers(EXIT_INTERRUPTED)
     if not as_json:
-        _summary(result)
+        print_summary(result)
     raise typer.Exit(EXIT_OK if result.state == "success" else EXIT_FAILED)
 
 
-def _summary(result: Any) -> None:
+def print_summary(result: Any) -> None:
     rows = [[tid, styled(r.state), r.tries, duration(r.start, r.end), (r.error or "")[:80]]
             for tid, r in result.tasks.items()]
     out = console()

@@ -10,11 +10,12 @@ returned for publishing once it has committed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from ..store import requests as request_store
 from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store import xcom as xcom_store
@@ -30,10 +31,13 @@ class Batch:
     xcoms: list[xcom_store.XComRow] = field(default_factory=list)
     run_state: tuple[str, datetime | None] | None = None
     events: list[Any] = field(default_factory=list)
+    xcom_deletes: list[str] = field(default_factory=list)     # tasks cleared: results dropped
+    applied: list[tuple[int, dict[str, Any]]] = field(default_factory=list)  # requests, outcome
 
     def __bool__(self) -> bool:
         return bool(self.inserts or self.deletes or self.instances or self.tries
-                    or self.xcoms or self.run_state or self.events)
+                    or self.xcoms or self.run_state or self.events or self.xcom_deletes
+                    or self.applied)
 
     def flush(self, engine: sa.Engine, bus: Any = None) -> list[Any]:
         """Commit the changes; return the staged events, to publish now that they are durable."""
@@ -50,6 +54,8 @@ class Batch:
         self.instances.clear()
         self.tries.clear()
         self.xcoms.clear()
+        self.xcom_deletes.clear()
+        self.applied.clear()
         self.run_state = None
         return events
 
@@ -60,9 +66,13 @@ class Batch:
             try_store.insert_instances(conn, self.run_id, self.inserts, "scheduled")
             try_store.update_instances(conn, list(self.instances.values()))
             try_store.insert_tries(conn, list(self.tries.values()))
+            xcom_store.delete_of(conn, self.run_id, self.xcom_deletes)
             xcom_store.write(conn, self.xcoms)
             if self.run_state is not None:
                 state, end = self.run_state
                 run_store.set_run_state(conn, self.run_id, state, end_date=end)
+            now = datetime.now(UTC)
+            for request_id, outcome in self.applied:
+                request_store.mark_applied(conn, request_id, now, outcome)
             if events and bus is not None:
                 bus.publish_in_tx(conn, events)

@@ -23,15 +23,19 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..authoring.spec import DagSpec
+from ..errors import InvalidInput, LegatoError
+from ..store import requests as request_store
 from ..store import results as result_store
 from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store import xcom as xcom_store
+from ..store.requests import RequestRow
 from ..store.runs import RunRow
 from ..store.xcom import XComRow
 from .batch import Batch
 from .bus import Bus, RunFinished, TaskFinished
 from .executors.base import Executor, TryFinished, TryRequest, TryStarted, Wakeup
+from .operations import plan_clear, plan_mark, select
 from .planner import TIKey, branch_skips, initial_instances, plan, run_outcome
 from .retry import next_try_at, should_retry
 from .states import FINISHED, RunState, TaskState, check_transition
@@ -39,6 +43,7 @@ from .states import FINISHED, RunState, TaskState, check_transition
 log = logging.getLogger("legato.driver")
 TIMEOUT_GRACE_S = 2.0
 COALESCE_S = 0.002
+REQUESTS_EVERY_S = 0.25          # how often a lone driver looks for operators' requests
 
 
 def _utc(ts: float) -> datetime:
@@ -189,14 +194,21 @@ class RunDriver:
                 error_type="TryLost"))
         return len(lost)
 
-    def _set(self, key: TIKey, state: TaskState, **fields: object) -> None:
+    def _set(self, key: TIKey, state: TaskState, *, forced: bool = False,
+             **fields: object) -> None:
+        """Move an instance to `state` (checked against the state machine, unless `forced`:
+        an operator's clear or mark is outside its moves) and stage the row."""
         inst = self.info[key]
-        inst.state = check_transition(inst.state, state)
+        inst.state = state if forced else check_transition(inst.state, state)
         for name, value in fields.items():
             setattr(inst, name, value)
         self.states[key[0]][key[1]] = state
+        self._stage(key)
+
+    def _stage(self, key: TIKey) -> None:
+        inst = self.info[key]
         self.batch.instances[key] = try_store.InstanceRow(
-            self.run.run_id, key[0], key[1], state.value, inst.try_number, inst.next_try_at,
+            self.run.run_id, key[0], key[1], inst.state.value, inst.try_number, inst.next_try_at,
             inst.start, inst.end, inst.error, inst.error_type)
 
     def _downstream_of(self, task_id: str) -> None:
@@ -232,12 +244,15 @@ class RunDriver:
             return
         self.batch.instances.pop(placeholder, None)
         self.batch.deletes.append(placeholder)
-        del self.info[placeholder]
+        tries = self.info.pop(placeholder).try_number     # > 0 after a clear: numbers go on
         self.states[task_id] = {}
         for i in range(n):
-            self.info[(task_id, i)] = _Instance(TaskState.SCHEDULED)
+            key = (task_id, i)
+            self.info[key] = _Instance(TaskState.SCHEDULED, tries)
             self.states[task_id][i] = TaskState.SCHEDULED
-            self.batch.inserts.append((task_id, i))
+            self.batch.inserts.append(key)
+            if tries:
+                self._stage(key)
         self.lengths[task_id] = n                    # a task mapping over this one gets n
         self.candidates.add(task_id)
 
@@ -454,21 +469,109 @@ class RunDriver:
         """How long the caller may wait for events before this run needs attention."""
         return self._wait_s(now)
 
+    def _pending_requests(self) -> list[RequestRow]:
+        with self.engine.connect() as conn:
+            return request_store.pending(conn, [self.run.run_id])
+
     def run_to_completion(self, on_pass: Callable[[], None] | None = None,
                           max_wait_s: float = 5.0, stop: threading.Event | None = None) -> RunState:
         """Drive the run alone, with an executor of its own (dag.run, legato run); `on_pass`
         is called at least every `max_wait_s` (the owner's heartbeat). Once `stop` is set (a
         signal; post a Wakeup to the executor to end the wait at once) the run is cancelled."""
+        next_requests = 0.0
         while True:
             if on_pass is not None:
                 on_pass()
             now = datetime.now(UTC)
             if stop is not None and stop.is_set():
                 return self.cancel(now, "the process driving it was interrupted")
+            if time.monotonic() >= next_requests:          # operators' clear/mark/cancel
+                next_requests = time.monotonic() + REQUESTS_EVERY_S
+                ended = self.take_requests(self._pending_requests(), now)
+                if ended is not None:
+                    return ended
             outcome = self.advance(now)
             if outcome is not None:
                 return outcome
-            self.apply(self._next_events(now, max_wait_s))
+            self.apply(self._next_events(now, min(max_wait_s, REQUESTS_EVERY_S)))
+
+    # -- operator requests (clear, mark, cancel) ------------------------------------------
+    def take_requests(self, requests: list[RequestRow], now: datetime) -> RunState | None:
+        """Apply operators' requests to this run. Each is staged with its effects and marked
+        applied in the same commit, under this driver's fence; returns the run's outcome if
+        a request ended it (a cancel)."""
+        for req in requests:
+            if req.action == "cancel":
+                self.batch.applied.append((req.id, {"state": RunState.CANCELLED.value}))
+                return self.cancel(now, f"cancelled by {req.requested_by}")
+            try:
+                outcome = self._apply_request(req, now)
+            except LegatoError as exc:                  # e.g. a task this version lacks
+                outcome = {"error": str(exc)}
+            self.batch.applied.append((req.id, outcome))
+        return None
+
+    def _apply_request(self, req: RequestRow, now: datetime) -> dict[str, object]:
+        p = req.payload
+        if req.action == "clear":
+            task_ids = p["task_ids"] if p.get("selected") else select(
+                self.spec, self.states, p["task_ids"], downstream=p.get("downstream", False),
+                upstream=p.get("upstream", False), only_failed=p.get("only_failed", False))
+            self.clear(task_ids)
+            return {"task_ids": task_ids}
+        if req.action == "mark":
+            task_ids = select(self.spec, self.states, p["task_ids"],
+                              downstream=p.get("downstream", False),
+                              upstream=p.get("upstream", False))
+            self.mark(task_ids, p["state"], now, f"marked {p['state']} by {req.requested_by}")
+            return {"task_ids": task_ids, "state": p["state"]}
+        raise InvalidInput(f"unknown request {req.action!r}")
+
+    def clear(self, task_ids: list[str]) -> None:
+        """Put finished instances of `task_ids` back to run again (operations.plan_clear)."""
+        plan = plan_clear(self.spec, self.states, task_ids)
+        for key in plan.reset:
+            self.due.pop(key, None)
+            self._set(key, TaskState.SCHEDULED, forced=True, next_try_at=None, start=None,
+                      end=None, error=None, error_type=None)
+        tries = {t: 0 for t, _ in plan.add}
+        for key in plan.drop:
+            tries[key[0]] = max(tries.get(key[0], 0), self.info.pop(key).try_number)
+            self.states[key[0]].pop(key[1], None)
+            self.batch.instances.pop(key, None)
+            self.batch.deletes.append(key)
+            self.due.pop(key, None)
+        for key in plan.add:
+            self.info[key] = _Instance(TaskState.SCHEDULED, tries[key[0]])
+            self.states[key[0]][key[1]] = TaskState.SCHEDULED
+            self.batch.inserts.append(key)
+            self._stage(key)
+        for task_id in plan.results_of:
+            self.lengths.pop(task_id, None)
+            self.batch.xcom_deletes.append(task_id)
+            self.candidates.add(task_id)
+
+    def mark(self, task_ids: list[str], state: str, now: datetime, why: str) -> None:
+        """Set the instances of `task_ids` to `state` without running them; a try in flight
+        is stopped and recorded as such. A success resolves the task's open incident (its
+        TaskFinished is published), but updates no dataset: nothing was produced."""
+        target = TaskState(state)
+        for key in plan_mark(self.states, task_ids, state):
+            flight = self.in_flight.pop(key, None)
+            if flight is not None:
+                self.executor.cancel(self.run.run_id, key)
+                self.batch.tries[(key[0], key[1], flight.try_number)] = try_store.TryRow(
+                    self.run.run_id, key[0], key[1], flight.try_number, "failed",
+                    self.info[key].start or now, now, f"stopped: {why}", "Marked", None)
+            self.due.pop(key, None)
+            error = None if target is not TaskState.FAILED else why
+            self._set(key, target, forced=True, next_try_at=None, end=now, error=error,
+                      error_type=None if error is None else "Marked")
+            self._downstream_of(key[0])
+            if target is TaskState.SUCCESS:
+                self.batch.events.append(TaskFinished(
+                    self.spec.dag_id, self.run.run_id, key[0], key[1],
+                    self.info[key].try_number, "success", None, None, now, None, (), ()))
 
     def cancel(self, now: datetime, reason: str) -> RunState:
         """End the run `cancelled`, now: tries in flight are asked to stop (a process or Dask

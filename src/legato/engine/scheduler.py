@@ -23,6 +23,7 @@ from ..config import Settings
 from ..schedules.timetable import due_runs
 from ..store import dags as dag_store
 from ..store import owners as owner_store
+from ..store import requests as request_store
 from ..store import runs as run_store
 from ..store import sla as sla_store
 from ..store.db import open_engine
@@ -238,6 +239,27 @@ class Scheduler:
         self.drivers[run.run_id] = driver
         return driver
 
+    def apply_requests(self, now: datetime) -> int:
+        """Operators' requests (clear, mark, cancel) for the runs this scheduler drives: each
+        driver applies its own, under its fence (store/requests.py). One query per pass."""
+        if not self.drivers:
+            return 0
+        with self.engine.connect() as conn:
+            found = request_store.pending(conn, list(self.drivers))
+        by_run: dict[str, list[request_store.RequestRow]] = {}
+        for req in found:
+            by_run.setdefault(req.run_id, []).append(req)
+        for run_id, reqs in by_run.items():
+            driver = self.drivers[run_id]
+            try:
+                if driver.take_requests(reqs, now) is not None:
+                    del self.drivers[run_id]                 # a cancel ended it
+                    self._next_housekeeping = 0.0
+            except RunLost as exc:
+                log.warning("%s", exc)
+                self._drop([run_id])
+        return len(found)
+
     def advance_runs(self, now: datetime) -> None:
         for run_id, driver in list(self.drivers.items()):
             try:
@@ -274,6 +296,7 @@ class Scheduler:
                 self.create_due_runs(now)
                 create_event_runs(self.engine, self.dags, now)  # events and dataset updates
             self.start_queued_runs(now)
+            self.apply_requests(now)
             if self.only_runs is None:
                 self.check_slas(now)
         self.advance_runs(now)

@@ -34,6 +34,7 @@ from . import (
     api_lineage,
     api_meta,
     api_quality,
+    api_run_ops,
     api_runs,
     handlers,
     metrics_route,
@@ -47,7 +48,7 @@ from .ui.ops_pages import build_ops_ui
 from .ui.routes import HERE as UI_DIR
 
 PREFIX = "/api/v1"
-API_ROUTERS = (api_dags.router, api_runs.router, api_admin.router,
+API_ROUTERS = (api_dags.router, api_runs.router, api_run_ops.router, api_admin.router,
                api_incidents.router, api_quality.router, api_lineage.router, api_events.router)
 DESCRIPTION = (
     "Legato's API. Every operation but /health needs `Authorization: Bearer <token>` (roles "

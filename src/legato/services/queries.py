@@ -56,6 +56,23 @@ class LogText:
     text: str
 
 
+def wait_for_run(settings: Settings, run_id: str, poll_s: float = 0.1) -> RunResult:
+    """Follow a run driven elsewhere (a scheduler) until it ends; its result."""
+    import time
+
+    from ..engine.states import FINISHED_RUN
+
+    engine = open_engine(settings.database_url)
+    while True:
+        with engine.connect() as conn:
+            run = run_store.get_run(conn, run_id)
+        if run is None:
+            raise NotFound(f"no run {run_id!r}")
+        if run.state in FINISHED_RUN:
+            return show_run(settings, run_id)
+        time.sleep(poll_s)
+
+
 def read_log(settings: Settings, run_id: str, task_id: str, try_number: int | None = None,
              map_index: int = -1) -> LogText:
     """The log of one try (the latest by default); never reads outside the logs folder, and

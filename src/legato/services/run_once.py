@@ -18,13 +18,13 @@ import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from ..authoring.dag import DAG, parse_datetime
 from ..authoring.spec import DagSpec
-from ..config import load_settings
+from ..config import Settings, load_settings
 from ..engine import registry
 from ..engine.bus import Bus, RunFinished, TaskFinished
 from ..engine.dag_callbacks import call_dag_callback
@@ -34,6 +34,8 @@ from ..engine.executors.base import Wakeup
 from ..engine.result import RunResult
 from ..engine.runs_create import insert_new_run
 from ..engine.states import RunState
+from ..errors import NotFound
+from ..store import dags as dag_store
 from ..store import runs as run_store
 from ..store.db import open_engine
 from ..store.owners import Owner
@@ -122,24 +124,86 @@ def run_dag(
             run = insert_new_run(conn, dag, when, params=params, event=event, run_type="manual",
                                  state=RunState.RUNNING)
             run_store.set_owner(conn, run.run_id, owner.id)
-        bus = Bus()
-        incidents = attach_all(bus, settings).incidents
-        _dag_callbacks(dag, bus, settings)
-        if on_task is not None:
-            bus.subscribe(TaskFinished, on_task)
-        driver = RunDriver(spec=spec, run=run, engine=engine, executor=runner, bus=bus,
-                           home=settings.home, database_url=settings.database_url, rng=rng,
-                           owner=owner.id)
-        driver.load()
-        with _stop_on(stop_signals, runner) as stop:
-            driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s,
-                                     stop=stop)
+        drove = _drive(settings, spec, run, runner, owner, dag, on_task, rng, stop_signals)
     finally:
         runner.shutdown()
         owner.release()
-    if stop.is_set():
-        raise RunInterrupted(run.run_id)
-    if incidents.emitted:
+    return _finish(settings, run.run_id, drove)
+
+
+def drive_queued(settings: Settings, run_id: str, *, executor: str = "local",
+                 on_task: Callable[[TaskFinished], None] | None = None,
+                 stop_signals: tuple[signal.Signals, ...] = (signal.SIGINT,)) -> RunResult | None:
+    """Claim a queued run (one an operator cleared, `--wait`) and drive it here to its end, as
+    `dag.run()` does; None if a scheduler claimed it first (it drives it then)."""
+    engine = open_engine(settings.database_url)
+    with engine.connect() as conn:
+        run = run_store.get_run(conn, run_id)
+        stored = dag_store.stored_spec(conn, run.dag_id) if run is not None else None
+    if run is None or stored is None:
+        raise NotFound(f"no run {run_id!r}")
+    spec = DagSpec.from_json(stored[1])
+    runner = make_executor(executor)
+    owner = Owner(engine, "run", settings.owner_timeout_s)
+    try:
+        owner.register()
+        if executor == "inline":
+            owner.start_heartbeat()
+        with engine.begin() as conn:
+            if not run_store.claim_run(conn, run_id, datetime.now(UTC), owner.id):
+                return None
+            run = run_store.get_run(conn, run_id)
+        assert run is not None
+        drove = _drive(settings, spec, run, runner, owner, None, on_task, None, stop_signals)
+    finally:
+        runner.shutdown()
+        owner.release()
+    return _finish(settings, run_id, drove)
+
+
+@dataclass
+class _Drove:
+    interrupted: bool
+    incidents_emitted: bool
+
+
+def _drive(settings: Settings, spec: DagSpec, run: run_store.RunRow, runner: Any, owner: Owner,
+           dag: DAG | None, on_task: Callable[[TaskFinished], None] | None,
+           rng: random.Random | None, stop_signals: tuple[signal.Signals, ...]) -> _Drove:
+    """Drive an owned run to its end in this process, with every listener and the DAG's own
+    callbacks (`dag` given, else imported by a worker's registry when a callback is due)."""
+    bus = Bus()
+    incidents = attach_all(bus, settings).incidents
+    _dag_callbacks(dag or _LazyDag(spec), bus, settings)
+    if on_task is not None:
+        bus.subscribe(TaskFinished, on_task)
+    driver = RunDriver(spec=spec, run=run, engine=open_engine(settings.database_url),
+                       executor=runner, bus=bus, home=settings.home,
+                       database_url=settings.database_url, rng=rng, owner=owner.id)
+    driver.load()
+    with _stop_on(stop_signals, runner) as stop:
+        driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s,
+                                 stop=stop)
+    return _Drove(stop.is_set(), incidents.emitted)
+
+
+class _LazyDag:
+    """The DAG of a run driven from its stored spec: imported only if a callback is due."""
+
+    def __init__(self, spec: DagSpec) -> None:
+        self.dag_id, self.fileloc, self._spec = spec.dag_id, spec.fileloc, spec
+
+    def __getattr__(self, name: str) -> Any:
+        if name.endswith("_callback") and name.removesuffix("_callback") not in \
+                self._spec.dag_callbacks:
+            return None
+        return getattr(registry.get_dag(self.dag_id, self.fileloc), name)
+
+
+def _finish(settings: Settings, run_id: str, drove: _Drove) -> RunResult:
+    if drove.interrupted:
+        raise RunInterrupted(run_id)
+    if drove.incidents_emitted:
         from ..incidents.dispatcher import Dispatcher
 
         dispatcher = Dispatcher(settings)
@@ -147,4 +211,4 @@ def run_dag(
             dispatcher.drain(settings.incidents_deliver_s)
         finally:
             dispatcher.stop()
-    return load_run_result(engine, run.run_id, settings.results_dir)
+    return load_run_result(open_engine(settings.database_url), run_id, settings.results_dir)

@@ -216,3 +216,29 @@ def set_callback_error(conn: sa.Connection, run_id: str, error: str) -> None:
     """Record that a DAG callback of the run raised (shown with the run)."""
     conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id)
                  .values(callback_error=error))
+
+
+FINISHED_STATES = ("success", "failed", "cancelled")
+
+
+def lock_unowned(conn: sa.Connection, run_id: str) -> str | None:
+    """Take the run's row for an operator's change when nobody drives it (queued or
+    finished): its state, the row locked until this transaction ends (so a scheduler's claim
+    waits for the change); None if it is running (its owner must apply the change)."""
+    done = conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id,
+                                                dag_runs.c.state != "running")
+                        .values(state=dag_runs.c.state))
+    if done.rowcount != 1:
+        return None
+    return conn.execute(sa.select(dag_runs.c.state).where(dag_runs.c.run_id == run_id)).scalar()
+
+
+def reopen(conn: sa.Connection, run_id: str) -> None:
+    """A cleared run goes back to `queued` (a scheduler, or `--wait`, drives it again)."""
+    conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id)
+                 .values(state="queued", end_date=None, owner=None))
+
+
+def set_note(conn: sa.Connection, run_id: str, note: str | None) -> bool:
+    done = conn.execute(dag_runs.update().where(dag_runs.c.run_id == run_id).values(note=note))
+    return done.rowcount == 1

@@ -122,3 +122,34 @@ def log_of(conn: sa.Connection, run_id: str, task_id: str, map_index: int,
         task_tries.c.run_id == run_id, task_tries.c.task_id == task_id,
         task_tries.c.map_index == map_index, task_tries.c.try_number == try_number)).first()
     return None if row is None else TryLogRef(row.log_text, row.log_path, row.log_error)
+
+
+def reset_instances(conn: sa.Connection, run_id: str, keys: Sequence[tuple[str, int]]) -> None:
+    """Back to `scheduled` for another try (the try number is kept: numbers go on)."""
+    if keys:
+        conn.execute(task_instances.update().where(
+            task_instances.c.run_id == run_id, task_instances.c.task_id == sa.bindparam("k_task"),
+            task_instances.c.map_index == sa.bindparam("k_map")).values(
+            state="scheduled", next_try_at=None, start_date=None, end_date=None, error=None,
+            error_type=None), [{"k_task": t, "k_map": m} for t, m in keys])
+
+
+def set_states(conn: sa.Connection, run_id: str, keys: Sequence[tuple[str, int]], state: str,
+               at: datetime, error: str | None = None) -> None:
+    """An operator's mark: these instances are now `state` (nothing ran)."""
+    if keys:
+        conn.execute(task_instances.update().where(
+            task_instances.c.run_id == run_id, task_instances.c.task_id == sa.bindparam("k_task"),
+            task_instances.c.map_index == sa.bindparam("k_map")).values(
+            state=state, next_try_at=None, end_date=at, error=error,
+            error_type=None if error is None else "Marked"),
+            [{"k_task": t, "k_map": m} for t, m in keys])
+
+
+def insert_with_tries(conn: sa.Connection, run_id: str, keys: Sequence[tuple[str, int]],
+                      tries: dict[str, int]) -> None:
+    """Unexpanded instances of cleared mapped tasks, their try numbers carried on."""
+    if keys:
+        conn.execute(task_instances.insert(), [
+            {"run_id": run_id, "task_id": t, "map_index": m, "state": "scheduled",
+             "try_number": tries.get(t, 0)} for t, m in keys])

@@ -37,3 +37,10 @@ def read(conn: sa.Connection, run_id: str, task_id: str,
          .where(xcom.c.run_id == run_id, xcom.c.task_id == task_id, xcom.c.key == key)
          .order_by(xcom.c.map_index))
     return [(r.map_index, r.value_json, r.path) for r in conn.execute(q)]
+
+
+def delete_of(conn: sa.Connection, run_id: str, task_ids: Sequence[str]) -> None:
+    """Drop every value of these tasks in the run (they were cleared and will run again)."""
+    if task_ids:
+        conn.execute(xcom.delete().where(xcom.c.run_id == run_id,
+                                         xcom.c.task_id.in_(list(task_ids))))

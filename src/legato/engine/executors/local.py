@@ -17,11 +17,11 @@ import ctypes
 import os
 import queue
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture, uninstall_capture
 from .base import TIKey, TryEvent, TryRequest, drain
+from .threads import WorkerThreads
 
 DEFAULT_WORKERS = 32
 
@@ -40,7 +40,7 @@ class LocalExecutor:
         self._lock = threading.Lock()
         self._closed = False
         if mode == "thread":
-            self._pool = ThreadPoolExecutor(workers, thread_name_prefix="legato-worker")
+            self._pool = WorkerThreads(workers)
             install_capture()
         else:
             from ...config import worker_heartbeat_s
@@ -89,7 +89,7 @@ class LocalExecutor:
             return
         self._closed = True
         if self.mode == "thread":
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
             uninstall_capture()
         else:
             self._procs.shutdown()
