@@ -43,6 +43,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.seen.append(seen)  # type: ignore[attr-defined]
         if self.path.startswith("/boom"):
             self._send(500, "text/plain", b"kaput: the database is on fire")
+        elif self.path.startswith("/limited"):
+            self._send(429, "text/plain", b"slow down", {"Retry-After": "7"})
+        elif self.path.startswith("/gone"):
+            self._send(404, "text/plain", b"no such thing")
         elif self.path.startswith("/text"):
             self._send(200, "text/plain; charset=utf-8", b"plain words")
         else:
@@ -50,8 +54,11 @@ class _Handler(BaseHTTPRequestHandler):
                        "body": json.loads(body) if body else None}
             self._send(200, "application/json", json.dumps(payload).encode())
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def _send(self, status: int, content_type: str, body: bytes,
+              headers: dict[str, str] | None = None) -> None:
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -172,3 +179,33 @@ def test_relative_endpoint_without_connection_fails(server: Server) -> None:
     assert result["rel"].state == "failed"
     assert "full http(s) URL" in result["rel"].error
     assert server.requests == []
+
+
+def test_requests_carry_legatos_user_agent_unless_the_task_sets_one(server: Server) -> None:
+    import legato
+
+    with DAG("http_agent") as dag:
+        HttpTask("plain", server.base + "/items/a")
+        HttpTask("own", server.base + "/items/b", headers={"User-Agent": "mine/1"})
+    assert dag.run().state == "success"
+    agents = {r.path: r.headers["user-agent"] for r in server.requests}
+    assert agents == {"/items/a": f"legato/{legato.__version__}", "/items/b": "mine/1"}
+
+
+@pytest.mark.parametrize(("path", "status", "transient", "wait"),
+                         [("/limited", 429, True, 7.0), ("/boom", 500, True, None),
+                          ("/gone", 404, False, None)])
+def test_the_error_says_whether_a_retry_may_help(server: Server, path: str, status: int,
+                                                 transient: bool, wait: float | None) -> None:
+    import logging
+    from types import SimpleNamespace
+
+    from legato.tasks.http import HttpError
+
+    ctx = SimpleNamespace(deadline=None, log=logging.getLogger("test.http"))
+    with DAG("http_error"):
+        http = HttpTask("t", server.base + path)
+    with pytest.raises(HttpError) as info:
+        http.execute(ctx)  # type: ignore[arg-type]
+    assert (info.value.status_code, info.value.transient, info.value.retry_after_s) == (
+        status, transient, wait)

@@ -3,7 +3,8 @@
 - In order per incident and sink: only the oldest pending row of each (incident, sink) queue
   is tried, so `resolved` never overtakes `opened`; one sink being down holds back only its
   own queue.
-- Retries with exponential backoff and jitter (`backoff`), for ever on transient failures
+- Retries with exponential backoff and jitter (`backoff`: legato.retrying's Backoff from 2 s,
+  doubling to 5 minutes, up to half taken off), for ever on transient failures
   (connection refused, timeouts, 5xx, 429): a helpdesk down for an hour gets every event when
   it returns. A permanent failure (a 4xx other than 408/409/425/429) is retried a few times,
   then the row is marked `dead` (kept, visible in `legato incidents show`) and the queue moves on.
@@ -25,6 +26,9 @@ from typing import Any
 
 from ..config import Settings
 from ..engine.tasklog import log_path
+from ..httpclient import client as http_client
+from ..httpclient import describe
+from ..retrying import Backoff
 from ..store import incidents as inc_store
 from ..store import outbox
 from ..store import tries as try_store
@@ -40,9 +44,8 @@ RECONCILE_S = 5.0
 
 def backoff(attempts: int, *, base_s: float, max_s: float, rng: random.Random) -> float:
     """Seconds before the next try after `attempts` failed ones: base * 2^(attempts-1), capped
-    at max_s, scaled by a jitter in [0.5, 1) so a fleet of retries does not arrive at once."""
-    raw = min(max_s, base_s * (2 ** max(0, attempts - 1)))
-    return raw * (0.5 + rng.random() / 2)
+    at max_s, scaled by a jitter in (0.5, 1] so a fleet of retries does not arrive at once."""
+    return Backoff(base_s, max_s, jitter=0.5).delay(attempts, rng)
 
 
 def log_excerpt(settings: Settings, doc: dict[str, Any]) -> str | None:
@@ -81,9 +84,7 @@ class Dispatcher:
     # -- one pass ------------------------------------------------------------------------
     def client(self) -> Any:
         if self._client is None:
-            import httpx
-
-            self._client = httpx.Client(follow_redirects=False)
+            self._client = http_client()     # each sink passes its own timeout per request
         return self._client
 
     def deliver_due(self) -> int:
@@ -93,7 +94,7 @@ class Dispatcher:
             rows = outbox.heads(conn, now)
         return sum(1 for row in rows if self._deliver(row))
 
-    def _claim(self, row: outbox.OutboxRow) -> dict[str, Any] | None | bool:
+    def _claim(self, row: outbox.OutboxRow) -> dict[str, Any] | bool | None:
         now = datetime.now(UTC)
         with self.engine.begin() as conn:
             if not outbox.claim(conn, row.id, self.owner, now,
@@ -119,7 +120,7 @@ class Dispatcher:
             self._failed(row, str(exc), True)
             return False
         except Exception as exc:  # noqa: BLE001 - transport errors, timeouts, a sink's bug
-            self._failed(row, f"{type(exc).__name__}: {exc}", False)
+            self._failed(row, describe(exc), False)
             return False
         with self.engine.begin() as conn:
             if new_ref:
@@ -179,7 +180,7 @@ class Dispatcher:
             try:
                 if not faults.guard(lambda: self._pass(state), self._stop):
                     continue
-            except Exception:  # noqa: BLE001 - a sink's or a query's bug must not stop delivery
+            except Exception:  # a sink's or a query's bug must not stop delivery
                 log.exception("incident dispatcher pass failed")
             self._stop.wait(self.poll_s)
 

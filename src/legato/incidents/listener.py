@@ -68,17 +68,25 @@ class IncidentListener:
         finally:
             self._enqueue(conn)
 
+    def _may_have_open(self, conn: sa.Connection, ev: TaskFinished) -> bool:
+        """Whether the task may have an open incident: for a success, the cached set (the hot
+        path; a stale miss is caught by `reconcile`); a retry is rare and `_retry` asks the
+        store, so it may always; a failure does not need to know."""
+        if ev.state == "success":
+            return ev.task_id in self._open_tasks(conn, ev.dag_id)
+        return ev.state == "up_for_retry"
+
     def _on_tasks(self, conn: sa.Connection, events: list[TaskFinished]) -> None:
         for ev in events:
-            if ev.state == "failed":
+            action = lc.action_for(ev.state, self._may_have_open(conn, ev))
+            if action == "open":
                 self._occur(conn, ev.dag_id, ev.task_id, ev.map_index, lc.kind_of(ev.error_type),
                             ev.error_type, ev.error, ev.run_id, ev.try_number, ev.at)
                 self._open_tasks(conn, ev.dag_id).add(ev.task_id)
-            elif ev.state == "up_for_retry":          # rare: always asks the store
+            elif action == "retry":
                 self._retry(conn, ev)
-            elif ev.state == "success" and ev.task_id in self._open_tasks(conn, ev.dag_id):
-                if self._resolve_task(conn, ev):
-                    self._open_tasks(conn, ev.dag_id).discard(ev.task_id)
+            elif action == "resolve" and self._resolve_task(conn, ev):
+                self._open_tasks(conn, ev.dag_id).discard(ev.task_id)
 
     def reconcile(self, conn: sa.Connection, dag_id: str | None = None) -> int:
         """Resolve open task incidents whose task succeeded after their last failure (a

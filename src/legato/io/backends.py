@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..extras import explain, require
+from ..retrying import Backoff
 
 TYPES = {
     "duckdb": {"boolean": "BOOLEAN", "integer": "BIGINT", "double": "DOUBLE", "numeric": "DECIMAL(38,10)",
@@ -26,6 +27,7 @@ TYPES = {
 }
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 LOCK_WAIT_S = 30.0           # how long a DuckDB open waits for another process's lock on the file
+LOCK_BACKOFF = Backoff(0.005, 0.2, jitter=0)     # 5 ms doubling to 200 ms between tries
 _PG_CONFLICTS = ("40001", "40P01")    # serialization failure, deadlock: the loser may run again
 
 
@@ -136,15 +138,16 @@ class DuckBackend:
     def _connect(self) -> Any:
         duckdb = require("duckdb")
 
-        deadline, pause = time.monotonic() + LOCK_WAIT_S, 0.005
+        deadline, waits = time.monotonic() + LOCK_WAIT_S, 0
         while True:
             try:
                 return duckdb.connect(self.path)
             except duckdb.IOException as exc:
+                waits += 1
+                pause = LOCK_BACKOFF.delay(waits)
                 if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
                     raise
             time.sleep(pause)
-            pause = min(pause * 2, 0.2)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -172,13 +175,17 @@ class DuckBackend:
 
 
 class SqlBackend:
-    """Any SQLAlchemy URL; one engine per Warehouse."""
+    """Any SQLAlchemy URL; one engine per Warehouse (or the `engine` given: SqlTable shares
+    one per URL in the process)."""
 
     dialect = "sql"
 
-    def __init__(self, url: Any) -> None:
+    def __init__(self, url: Any, engine: Any = None) -> None:
         import sqlalchemy as sa
 
+        if engine is not None:
+            self.engine = engine
+            return
         try:
             self.engine = sa.create_engine(url)
         except ImportError as exc:         # the database's driver, e.g. psycopg

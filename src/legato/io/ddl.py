@@ -11,10 +11,14 @@ table, and loads into it.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
+from ..retrying import Backoff
+
 ATTEMPTS = 6
+BACKOFF = Backoff(0.005, math.inf, jitter=0)       # 5, 10, 20, ... ms
 
 
 class TableMissing(Exception):
@@ -39,4 +43,4 @@ def create_once(create: Callable[[], None], exists: Callable[[], bool]) -> None:
                 return
             if attempt == ATTEMPTS - 1:
                 raise
-        time.sleep(0.005 * 2 ** attempt)
+        time.sleep(BACKOFF.delay(attempt + 1))

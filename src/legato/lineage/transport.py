@@ -4,10 +4,13 @@ stderr), `file:/path/events.jsonl` (appended JSON lines), `http(s)://host:port` 
 
 The engine never waits on any of them: `Emitter.emit` puts the event on a bounded queue and
 returns; one daemon thread per target sends. A send that fails (endpoint down, 5xx, a full
-disk) is retried with backoff, in order, for as long as the process lives, so an endpoint that
-comes back receives everything; only when the queue is full (MAX_QUEUE events waiting) is the
-oldest event dropped, counted and logged. At exit the thread gets EXIT_FLUSH_S to drain.
-A 4xx other than 408/429 is the receiver refusing that event: logged and skipped, not retried.
+disk) is retried with backoff (legato.retrying's Backoff: 0.2 s doubling to 5 s, no jitter: one
+sender per target), in order, for as long as the process lives, so an endpoint that comes back
+receives everything; only when the queue is full (MAX_QUEUE events waiting) is the oldest event
+dropped, counted and logged. At exit the thread gets EXIT_FLUSH_S to drain. A 4xx other than
+408/425/429 (legato.httpclient's policy) is the receiver refusing that event: logged and
+skipped, not retried. The HTTP target is sent to through legato.httpclient's client (one
+connection kept per target), and its URL is shown without credentials.
 """
 
 from __future__ import annotations
@@ -20,8 +23,13 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
+
+from ..httpclient import client as http_client
+from ..httpclient import describe, is_refusal, safe_url
+from ..retrying import Backoff
 
 log = logging.getLogger("legato.lineage")
 MAX_QUEUE = 10_000
@@ -54,26 +62,26 @@ class FileSink:
 
 
 class HttpSink:
+    """POSTs to one endpoint; used by its emitter's thread only (the client is not shared)."""
+
     def __init__(self, base_url: str, api_key: str | None = None) -> None:
         self.url = base_url.rstrip("/") + "/api/v1/lineage"
         self.api_key = api_key
+        self._client: Any = None
 
     def send(self, event: dict[str, Any]) -> None:
-        import urllib.error
-        import urllib.request
-
+        if self._client is None:
+            self._client = http_client(timeout=HTTP_TIMEOUT_S)
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        req = urllib.request.Request(self.url, data=json.dumps(event).encode(), method="POST",
-                                     headers=headers)
-        try:
-            with urllib.request.urlopen(req, timeout=HTTP_TIMEOUT_S) as resp:
-                resp.read()
-        except urllib.error.HTTPError as exc:
-            if 400 <= exc.code < 500 and exc.code not in (408, 429):
-                raise Refused(f"{self.url} answered {exc.code}: {exc.read()[:200]!r}") from None
-            raise
+        resp = self._client.post(self.url, content=json.dumps(event).encode(), headers=headers)
+        if resp.is_success:
+            return
+        answer = f"{safe_url(self.url)} answered {resp.status_code}: {resp.content[:200]!r}"
+        if is_refusal(resp.status_code):
+            raise Refused(answer)
+        raise OSError(answer)                       # 3xx, 408, 425, 429, 5xx: send it again
 
 
 def parse_target(target: str) -> Sink | None:
@@ -84,8 +92,7 @@ def parse_target(target: str) -> Sink | None:
     if target.lower() == "console":
         return ConsoleSink()
     if target.startswith("file:"):
-        path = target[len("file:"):]
-        path = path[2:] if path.startswith("//") else path
+        path = target.removeprefix("file:").removeprefix("//")
         if not path:
             raise ValueError("LEGATO_OPENLINEAGE=file: needs a path, e.g. file:/tmp/events.jsonl")
         return FileSink(Path(path).expanduser())
@@ -98,9 +105,11 @@ def parse_target(target: str) -> Sink | None:
 class Emitter:
     """A bounded queue and the thread that drains it into `sink`."""
 
-    def __init__(self, sink: Sink, *, retry_min_s: float = 0.2, retry_max_s: float = 5.0) -> None:
+    def __init__(self, sink: Sink, *, retry_min_s: float = 0.2, retry_max_s: float = 5.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.sink = sink
         self.retry_min_s, self.retry_max_s = retry_min_s, retry_max_s
+        self.sleep = sleep
         self.sent = self.dropped = self.refused = 0
         self._queue: deque[dict[str, Any]] = deque()
         self._cond = threading.Condition()
@@ -149,7 +158,8 @@ class Emitter:
                 self._cond.notify_all()
 
     def _deliver(self, event: dict[str, Any]) -> None:
-        delay = self.retry_min_s
+        backoff = Backoff(self.retry_min_s, self.retry_max_s, jitter=0)
+        failures = 0
         while True:
             try:
                 self.sink.send(event)
@@ -160,9 +170,10 @@ class Emitter:
                 log.error("OpenLineage event refused, skipped: %s", exc)
                 return
             except Exception as exc:  # noqa: BLE001 - retried until the receiver is back
-                log.warning("OpenLineage send failed (retrying in %.1fs): %s", delay, exc)
-                time.sleep(delay)
-                delay = min(delay * 2, self.retry_max_s)
+                failures += 1
+                delay = backoff.delay(failures)
+                log.warning("OpenLineage send failed (retrying in %.1fs): %s", delay, describe(exc))
+                self.sleep(delay)
 
 
 _emitters: dict[str, Emitter] = {}

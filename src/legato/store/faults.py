@@ -2,6 +2,9 @@
 dispatcher's, the event listener's): a dropped database connection, a server restart or a
 full disk pauses the loop and it tries again with backoff.
 
+The waits are legato.retrying's Backoff (0.5 s doubling to 30 s, no jitter: one loop per
+process; legato.retrying is standard library only, like the store).
+
 One log line when a fault begins and one when the store answers again (not a traceback per
 pass). What a pass had staged but could not commit stays staged in its run's batch and is
 committed by the next pass that succeeds, so nothing is lost and nothing acted on before it is
@@ -16,6 +19,8 @@ import time
 from collections.abc import Callable
 
 import sqlalchemy.exc as sa_exc
+
+from ..retrying import Backoff
 
 log = logging.getLogger("legato.store")
 TRANSIENT = (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError)
@@ -34,9 +39,9 @@ class StoreFaults:
     def __init__(self, first_wait_s: float = 0.5, max_wait_s: float = 30.0,
                  what: str = "store") -> None:
         self.what = what
-        self.first_wait_s, self.max_wait_s = first_wait_s, max_wait_s
+        self.backoff = Backoff(first_wait_s, max_wait_s, jitter=0)
         self.since: float | None = None          # when the current fault began
-        self.wait_s = first_wait_s
+        self.in_a_row = 0                        # faults of the current episode
         self.faults = 0                          # faults seen in this process (tests, metrics)
 
     def guard(self, step: Callable[[], object], stop: threading.Event | None) -> bool:
@@ -48,20 +53,21 @@ class StoreFaults:
             if not is_transient(exc):
                 raise
             self._fault(exc)
+            wait = self.backoff.delay(self.in_a_row)
             if stop is not None:
-                stop.wait(self.wait_s)
+                stop.wait(wait)
             else:
-                time.sleep(self.wait_s)
-            self.wait_s = min(self.wait_s * 2, self.max_wait_s)
+                time.sleep(wait)
             return False
         if self.since is not None:
             log.warning("%s: store available again after %.1fs; resuming", self.what,
                         time.monotonic() - self.since)
-            self.since, self.wait_s = None, self.first_wait_s
+            self.since, self.in_a_row = None, 0
         return True
 
     def _fault(self, exc: Exception) -> None:
         self.faults += 1
+        self.in_a_row += 1
         if self.since is None:
             self.since = time.monotonic()
             detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:200]

@@ -5,8 +5,11 @@ gives `https://host:8443/v1`, and `endpoint` is appended to it); its login and p
 HTTP basic auth, and an `extra` key `token` (`...?token=abc`) a `Authorization: Bearer` header
 instead. Without a connection, `endpoint` must be a full URL.
 
-A non-2xx status fails the try with a plain error (so `retries` apply); a `response_check`
-returning False raises `Fail` (the answer will not change on retry). The result is
+A non-2xx status fails the try with a plain error (so `retries` apply); the error says whether
+the status is one worth retrying (`transient`: 408, 425, 429, 5xx, legato.httpclient's policy)
+and how long a Retry-After asked to wait (`retry_after_s`), for callbacks to look at. A
+`response_check` returning False raises `Fail` (the answer will not change on retry).
+The client is legato.httpclient's (its User-Agent; the task's own headers win). The result is
 `response_filter(response)` if given, else the parsed JSON for a JSON content type, else the text.
 `httpx` is imported only when the task runs.
 """
@@ -21,7 +24,8 @@ from urllib.parse import urlsplit
 from ..authoring.context import Context
 from ..authoring.errors import Fail
 from ..authoring.task import Task
-from ..io.httpauth import safe_url
+from ..httpclient import client as http_client
+from ..httpclient import is_transient, retry_after, safe_url
 
 if TYPE_CHECKING:
     import httpx
@@ -30,11 +34,17 @@ _BODY_SNIPPET = 500
 
 
 class HttpError(RuntimeError):
-    """The server answered with a non-2xx status; the message has the status and a body snippet."""
+    """The server answered with a non-2xx status; the message has the status and a body
+    snippet. `transient`: a retry may succeed; `retry_after_s`: the wait the server asked for."""
 
-    def __init__(self, message: str, status_code: int) -> None:
+    def __init__(self, message: str, status_code: int, retry_after_s: float | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.retry_after_s = retry_after_s
+
+    @property
+    def transient(self) -> bool:
+        return is_transient(self.status_code)
 
 
 def _is_json(content_type: str) -> bool:
@@ -108,8 +118,6 @@ class HttpTask(Task):
         return max(0.001, min(self.timeout, ctx.deadline - time.monotonic()))
 
     def execute(self, ctx: Context) -> Any:
-        import httpx
-
         url, auth, headers = self._target(ctx)
         headers.update(self.headers or {})          # the task's own headers win
         kwargs: dict[str, Any] = {}
@@ -121,7 +129,7 @@ class HttpTask(Task):
             kwargs["data"] = self.data
         shown = safe_url(url)
         ctx.log.info("%s %s", self.method, shown)
-        with httpx.Client(timeout=self._timeout(ctx), follow_redirects=True) as client:
+        with http_client(timeout=self._timeout(ctx), follow_redirects=True) as client:
             response = client.request(self.method, url, headers=headers, auth=auth, **kwargs)
         ctx.log.info("%s %s -> %s %s", self.method, shown, response.status_code, response.reason_phrase)
         if not response.is_success:
@@ -129,7 +137,7 @@ class HttpTask(Task):
             raise HttpError(
                 f"{self.method} {shown} returned HTTP {response.status_code} "
                 f"{response.reason_phrase}: {snippet}",
-                response.status_code,
+                response.status_code, retry_after(response.headers.get("retry-after"), time.time()),
             )
         if self.response_check is not None and not self.response_check(response):
             raise Fail(f"response_check rejected the response of {self.method} {shown} "

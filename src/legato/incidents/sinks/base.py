@@ -1,15 +1,21 @@
-"""What every sink shares: the delivery it is handed, errors that say whether a retry can help,
-credentials from connections, and response checking."""
+"""What every sink shares: the `Sink` seam, the delivery it is handed, errors that say whether a
+retry can help, credentials from connections, and response checking (legato.httpclient's
+policy: 408, 425, 429 and 5xx are worth retrying, plus 409 for helpdesks, whose concurrent edits
+of one ticket conflict)."""
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ...authoring.variables import Connection, MissingResource, get_connection
+from ...httpclient import is_refusal
 
-RETRYABLE_STATUS = {408, 409, 425, 429}
+if TYPE_CHECKING:
+    from ..config import SinkConfig
+
+CONFLICT = frozenset({409})           # a concurrent edit of the ticket: worth another try
 
 
 class DeliveryError(Exception):
@@ -35,6 +41,24 @@ class Delivery:
     @property
     def uid(self) -> str:
         return str(self.doc["meta"]["uid"])
+
+
+class Sink(Protocol):
+    """A kind of incident sink, the seam: `config` is the frozen SinkConfig subclass users put
+    in `DAG(incidents=[...])` (its `type` names the kind in stored specs), `send` speaks the
+    product's API. A third-party sink is such an object, registered with
+    `legato.incidents.sinks.register` or named in the entry point group
+    `legato.incident_sinks` (entry point name = the config's `type`)."""
+
+    @property
+    def config(self) -> type[SinkConfig]: ...
+
+    def send(self, cfg: Any, d: Delivery, client: Any) -> dict[str, Any] | None:
+        """Deliver one event through `client` (an httpx.Client from legato.httpclient);
+        return the product's reference for the incident (kept and handed back with its
+        later events as `d.ref`) or None. Raise DeliveryError (`permanent` when a retry
+        cannot help); any other exception counts as a transient failure."""
+        ...
 
 
 def connection(conn_id: str, sink: str) -> Connection:
@@ -63,8 +87,7 @@ def check(response: Any, what: str) -> Any:
     if 200 <= status < 300:
         return response
     text = response.text[:300]
-    permanent = 400 <= status < 500 and status not in RETRYABLE_STATUS
-    raise DeliveryError(f"{what}: HTTP {status} {text}", permanent=permanent)
+    raise DeliveryError(f"{what}: HTTP {status} {text}", permanent=is_refusal(status, CONFLICT))
 
 
 def json_of(response: Any) -> dict[str, Any]:
