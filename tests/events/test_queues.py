@@ -101,4 +101,5 @@ def test_a_broker_queue_makes_one_run_per_message(broker: str, dags_folder: Path
 
 def _cleanup(broker: str, url: str, topic: str, suffix: str) -> None:
     drop_topic(broker, url, topic,
-               amqp_queues=[f"legato.{name}_{suffix}.{topic}" for name in ("b1", "b2")])
+               amqp_queues=[f"legato.{name}_{suffix}.{topic}" for name in ("b1", "b2")],
+               redis_patterns=[f"legato:msgid:{topic}:*"])

@@ -5,9 +5,10 @@
 - `nats://`: JetStream (the stream is created if missing); `Nats-Msg-Id` = `message_id`, so
   JetStream drops a repeat within its duplicate window (2 minutes by default).
 - `redis://`: XADD to the stream named `topic` (fields `data` = the JSON, `message_id`). The
-  consumer keys runs by entry id, so a repeat would be a second entry; `publish` therefore sets
-  `legato:msgid:<topic>:<message_id>` (kept `dedupe_ttl_s`, 1 day) and adds the entry in one
-  Lua script: a repeated `message_id` adds nothing.
+  consumer keys runs by entry id, so a repeat would be a second entry; publishing therefore
+  sets `legato:msgid:<topic>:<message_id>` (kept `dedupe_ttl_s`, 1 day) and adds the entry in
+  one Lua script: a repeated `message_id` adds nothing (events/brokers/redis.py, the one Redis
+  publisher, which `legato events publish` uses too).
 - `amqp://`: the fanout exchange `topic` with the `message_id` property, which the consumer
   keys runs by.
 
@@ -21,15 +22,7 @@ import json
 import uuid
 from typing import Any
 
-from ..extras import require
-
-DEDUPE_TTL_S = 86_400
-_REDIS_ONCE = """
-if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then
-  return redis.call('XADD', KEYS[1], '*', 'data', ARGV[1], 'message_id', ARGV[2])
-end
-return false
-"""
+DEDUPE_TTL_S = 86_400          # events/brokers/redis.py's default, spelled out for the signature
 
 
 def publish(topic: str, message: Any, url: str | None = None, message_id: str | None = None,
@@ -37,7 +30,7 @@ def publish(topic: str, message: Any, url: str | None = None, message_id: str | 
     """Publish one message; its message id."""
     from ..events.triggers import Queue
 
-    trigger = Queue(topic, url=url)                        # validates topic and url
+    Queue(topic, url=url)                                  # validates topic and url
     try:
         body = json.dumps(message).encode()
     except (TypeError, ValueError) as exc:
@@ -45,12 +38,10 @@ def publish(topic: str, message: Any, url: str | None = None, message_id: str | 
     message_id = message_id or uuid.uuid4().hex
     if url is None:
         _publish_embedded(topic, message)
-    elif trigger.broker == "redis":
-        _publish_redis(url, topic, body, message_id, dedupe_ttl_s)
     else:
         from ..events.brokers import publish as broker_publish
 
-        broker_publish(url, topic, body, message_id)
+        broker_publish(url, topic, body, message_id, dedupe_ttl_s=dedupe_ttl_s)
     return message_id
 
 
@@ -61,13 +52,3 @@ def _publish_embedded(topic: str, message: Any) -> None:
 
     embedded_publish(open_engine(load_settings().database_url), topic, message)
 
-
-def _publish_redis(url: str, topic: str, body: bytes, message_id: str, ttl: int) -> None:
-    redis = require("redis", "publishing to Redis")
-
-    client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
-    try:
-        client.eval(_REDIS_ONCE, 2, topic, f"legato:msgid:{topic}:{message_id}",
-                    body, message_id, ttl)
-    finally:
-        client.close()

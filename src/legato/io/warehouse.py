@@ -3,7 +3,7 @@ SQLAlchemy database (PostgreSQL in production).
 
 `Warehouse()` is `duckdb:///$LEGATO_HOME/warehouse.duckdb`; `Warehouse("duckdb:///x.db")` a
 DuckDB file; `Warehouse("postgresql://...")` a SQLAlchemy URL; `Warehouse("dwh")` the connection
-`dwh` (type `duckdb` -> the file in its path, anything else -> `legato.tasks.sql.sqlalchemy_url`).
+`dwh` (type `duckdb` -> the file in its path, anything else -> `legato.io.sql_url.sqlalchemy_url`).
 
 `load(table, records, mode=...)` runs in ONE transaction and is safe to repeat, which is what
 makes a retried or re-run task harmless:
@@ -21,13 +21,15 @@ records, in a short transaction of its own just before the load (io/ddl.py: para
 loads into a new table all succeed; a load that then fails leaves the new table empty). A
 record with a column the table lacks is refused (nothing is dropped silently). A load that
 loses a write conflict to a concurrent one (DuckDB's optimistic concurrency; a PostgreSQL
-serialization failure or deadlock) is rolled back and run again, up to CONFLICT_RETRIES times.
+serialization failure or deadlock) is rolled back and run again, up to CONFLICT_RETRIES times,
+20 ms, 40 ms, ... apart. Those three rules are io/destination.py's SqlDestination, the one
+way rows land in a SQL table (quality's SqlTable uses it too).
 """
 
 from __future__ import annotations
 
+import math
 import os
-import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -36,14 +38,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..retrying import Backoff
 from . import sqlnames
 from .backends import TYPES, DuckBackend, Session, SqlBackend
-from .ddl import TableMissing, create_once
+from .ddl import TableMissing
+from .destination import Conflicts, Create, SqlDestination
 
 MODES = ("append", "replace_partition", "merge")
 LOADS_TABLE = "legato_loads"
 MAX_PARAMS = 30_000        # PostgreSQL binds at most 65,535 values per statement
 CONFLICT_RETRIES = 5
+CONFLICT_BACKOFF = Backoff(0.02, math.inf, jitter=0)
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ def _backend(target: str) -> DuckBackend | SqlBackend:
         from ..store.db import normalize_url
         return SqlBackend(normalize_url(target))
     from ..authoring.variables import get_connection
-    from ..tasks.sql import sqlalchemy_url
+    from .sql_url import sqlalchemy_url
 
     conn = get_connection(target)
     path = duckdb_file(conn)
@@ -97,6 +102,7 @@ class Warehouse:
     def __init__(self, url_or_conn_id: str | None = None) -> None:
         self.target = url_or_conn_id or default_url()
         self.backend = _backend(self.target)
+        self.destination = SqlDestination(self.backend, sqlnames.table)
 
     def __repr__(self) -> str:
         return f"<Warehouse {self.backend.describe()}>"
@@ -130,22 +136,10 @@ class Warehouse:
              partition: Mapping[str, Any] | None = None, keys: Sequence[str] | None = None,
              schema: Any = None, load_id: str | None = None) -> LoadResult:
         plan = _plan(table, records, mode, partition, keys, load_id)
-        created: set[str] = set()
-        conflicts = 0
-        while True:
-            try:
-                return self._load_once(table, plan, mode, partition, keys, load_id)
-            except TableMissing as missing:
-                if missing.table in created:
-                    raise RuntimeError(f"table {missing.table!r} disappeared while loading "
-                                       f"into it") from None
-                created.add(missing.table)
-                self._create(missing.table, table, plan, schema)
-            except Exception as exc:
-                if conflicts >= CONFLICT_RETRIES or not self.backend.is_conflict(exc):
-                    raise
-                conflicts += 1
-                time.sleep(0.01 * 2 ** conflicts)
+        return self.destination.write(
+            lambda: self._load_once(table, plan, mode, partition, keys, load_id),
+            lambda missing: self._ddl(missing, table, plan, schema),
+            Conflicts(self.backend.is_conflict, CONFLICT_RETRIES, CONFLICT_BACKOFF))
 
     def _load_once(self, table: str, plan: _Plan, mode: str, partition: Mapping[str, Any] | None,
                    keys: Sequence[str] | None, load_id: str | None) -> LoadResult:
@@ -164,20 +158,11 @@ class Warehouse:
                 _mark_loaded(s, load_id, table, result.inserted)
             return result
 
-    def _create(self, missing: str, table: str, plan: _Plan, schema: Any) -> None:
-        """Create `missing` (the load's table or the load marks) race-safely (io/ddl.py)."""
+    def _ddl(self, missing: str, table: str, plan: _Plan, schema: Any) -> Create:
+        """How to create `missing`: the load's table or the load marks."""
         ddl = (_marks_ddl(self.backend.dialect) if missing == LOADS_TABLE
                else _table_ddl(self.backend.dialect, table, plan.records, schema, plan.extra_columns))
-
-        def create() -> None:
-            with self.transaction() as s:
-                s.execute(ddl)
-
-        def exists() -> bool:
-            with self.transaction() as s:
-                return s.columns(*sqlnames.table(missing)) is not None
-
-        create_once(create, exists)
+        return lambda s: s.execute(ddl)
 
 
 # -- validation -------------------------------------------------------------------------------
@@ -263,7 +248,7 @@ def _table_ddl(dialect: str, table: str, rows: list[dict[str, Any]], schema: Any
     if schema is not None:
         kinds = sqlnames.columns_from_schema(schema)
     else:
-        kinds = sqlnames.columns_from_records(rows + [dict(extra)])
+        kinds = sqlnames.columns_from_records([*rows, dict(extra)])
     if not kinds:
         raise ValueError(f"table {table!r} does not exist and there is no record or schema to "
                          f"create it from")

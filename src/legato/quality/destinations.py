@@ -10,7 +10,9 @@ and a replay interrupted anywhere in between simply delivers again.
 database, so either both are there or neither is; a key already marked is skipped, and two
 concurrent replays of one key cannot both commit (the second violates the primary key and
 retries, then finds the mark). A missing table (the destination's, or the marks) is created
-in a short transaction of its own first, so parallel first writes all land (io/ddl.py).
+in a short transaction of its own first, so parallel first writes all land. Transactions,
+table creation and the conflict retries are io/destination.py's SqlDestination, the same
+writer `legato.io.Warehouse` loads through.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from ..io.ddl import TableMissing, create_once
+from ..io.ddl import TableMissing
+from ..io.destination import Conflicts, Create, SqlDestination
 from .registry import caller_file, register
 
 Item = tuple[str, dict[str, Any]]
@@ -45,6 +48,16 @@ def _engine(url: str) -> Any:
         if url not in _engines:
             _engines[url] = create(url)
         return _engines[url]
+
+
+def _key_taken(exc: BaseException) -> bool:
+    """A mark's primary key taken by a concurrent delivery of the same key."""
+    import sqlalchemy as sa
+
+    return isinstance(exc, sa.exc.IntegrityError)
+
+
+DELIVERY_CONFLICTS = Conflicts(_key_taken, retries=2)       # then the mark is found
 
 
 def _column_type(value: Any) -> Any:
@@ -76,6 +89,12 @@ class SqlTable:
         self.origin = caller_file()
         register("destination", self.name, self, self.origin)
 
+    def _destination(self) -> SqlDestination:
+        from ..io.backends import SqlBackend
+
+        return SqlDestination(SqlBackend(self.url, engine=_engine(self.url)),
+                              lambda table: (None, table))
+
     def _table(self, conn: Any) -> Any:
         """The destination table, reflected; TableMissing if it does not exist yet."""
         import sqlalchemy as sa
@@ -84,39 +103,18 @@ class SqlTable:
             raise TableMissing(self.table)
         return sa.Table(self.table, sa.MetaData(), autoload_with=conn)
 
-    def _create(self, missing: str, sample: dict[str, Any]) -> None:
+    def _ddl(self, missing: str, sample: dict[str, Any]) -> Create:
+        """How to create `missing`: the marks, or the table with a column per field of
+        `sample` (or per `columns`)."""
         import sqlalchemy as sa
 
-        engine = _engine(self.url)
         if missing == MARKS_TABLE:
             table = _marks_table(sa.MetaData())
         else:
             names = self.columns or tuple(sample)
             table = sa.Table(self.table, sa.MetaData(),
                              *[sa.Column(n, _column_type(sample.get(n))) for n in names])
-
-        def create() -> None:
-            with engine.begin() as conn:
-                table.create(conn)
-
-        def exists() -> bool:
-            with engine.connect() as conn:
-                return sa.inspect(conn).has_table(missing)
-
-        create_once(create, exists)
-
-    def _with_tables(self, work: Callable[[], int], sample: dict[str, Any]) -> int:
-        """Run `work` (one transaction), creating the tables it finds missing first."""
-        created: set[str] = set()
-        while True:
-            try:
-                return work()
-            except TableMissing as missing:
-                if missing.table in created:
-                    raise RuntimeError(f"table {missing.table!r} disappeared while writing "
-                                       f"to it") from None
-                created.add(missing.table)
-                self._create(missing.table, sample)
+        return lambda session: table.create(session.conn)          # type: ignore[attr-defined]
 
     def _rows(self, table: Any, records: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         names = [c.name for c in table.columns]
@@ -126,32 +124,29 @@ class SqlTable:
         """Insert `records` in one transaction (the task's normal load; not deduplicated)."""
         if not records:
             return 0
+        dest = self._destination()
 
         def insert() -> int:
-            with _engine(self.url).begin() as conn:
+            with dest.transaction() as s:
+                conn = s.conn                                       # type: ignore[attr-defined]
                 table = self._table(conn)
                 conn.execute(table.insert(), self._rows(table, records))
             return len(records)
 
-        return self._with_tables(insert, records[0])
+        return dest.write(insert, lambda missing: self._ddl(missing, records[0]))
 
     def deliver(self, items: Sequence[Item]) -> int:
-        import sqlalchemy as sa
-
         if not items:
             return 0
-        for attempt in range(3):
-            try:
-                return self._with_tables(lambda: self._deliver_once(items), items[0][1])
-            except sa.exc.IntegrityError:
-                if attempt == 2:
-                    raise
-        return 0
+        return self._destination().write(lambda: self._deliver_once(items),
+                                         lambda missing: self._ddl(missing, items[0][1]),
+                                         DELIVERY_CONFLICTS)
 
     def _deliver_once(self, items: Sequence[Item]) -> int:
         import sqlalchemy as sa
 
-        with _engine(self.url).begin() as conn:
+        with self._destination().transaction() as s:
+            conn = s.conn                                           # type: ignore[attr-defined]
             if not sa.inspect(conn).has_table(MARKS_TABLE):
                 raise TableMissing(MARKS_TABLE)
             marks = _marks_table(sa.MetaData())

@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..atomicfile import atomic_open
 from ..authoring.context import Context, current_context
 from . import stats
 from .errors import DataQualityError
@@ -156,12 +157,9 @@ def quarantine(data: Any, dataset: str, ctx: Context | None) -> Path:
     name = (f"{_safe(ctx.run_id)}__{_safe(ctx.task_id)}__try{ctx.try_number}.jsonl" if ctx
             else f"adhoc__{stamp}.jsonl")
     path = load_settings().home / "quarantine" / _safe(dataset) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with tmp.open("w") as f:
+    with atomic_open(path, "w") as f:
         for record in as_records(data):
             f.write(json.dumps(record, default=str) + "\n")
-    tmp.replace(path)
     return path
 
 

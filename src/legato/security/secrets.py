@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..atomicfile import write_atomic
 from ..authoring.variables import Connection
 from ..store import secrets as store
 from ..store.db import open_engine
@@ -135,14 +136,7 @@ def check_key_file(path: Path) -> None:
 
 def write_key_file(path: Path, keys: tuple[bytes, ...]) -> None:
     """Replace the key file atomically, created 0600 (never readable by others, even briefly)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{_random.token_hex(4)}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(b"\n".join(keys) + b"\n")
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomic(path, b"\n".join(keys) + b"\n", perm=0o600)
 
 
 def _create_key_file(path: Path) -> None:

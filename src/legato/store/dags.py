@@ -6,23 +6,9 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from . import dialect
 from .datasets import sync_dag as sync_datasets
 from .schema import dags
-
-
-def _insert_if_absent(conn: sa.Connection, values: dict[str, object]) -> bool:
-    """Insert a new DAG row unless one exists; False if another writer got there first (two
-    schedulers seeing a new DAG file at once must not fail on the primary key)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:                                                    # pragma: no cover - other dialects
-        conn.execute(dags.insert().values(**values))
-        return True
-    stmt = (insert(dags).values(**values).on_conflict_do_nothing(index_elements=["dag_id"])
-            .returning(dags.c.dag_id))           # rowcount is -1 here on psycopg
-    return conn.execute(stmt).first() is not None
 
 
 def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
@@ -32,8 +18,10 @@ def upsert_dag(conn: sa.Connection, dag_id: str, fileloc: str, spec_json: str,
     query = sa.select(dags.c.spec_json, dags.c.fileloc).where(dags.c.dag_id == dag_id)
     existing = conn.execute(query).first()
     if existing is None:
-        if _insert_if_absent(conn, {"dag_id": dag_id, "fileloc": fileloc, "spec_json": spec_json,
-                                    "is_paused": paused, "updated_at": now}):
+        # two schedulers seeing a new DAG file at once must not fail on the primary key
+        values = {"dag_id": dag_id, "fileloc": fileloc, "spec_json": spec_json,
+                  "is_paused": paused, "updated_at": now}
+        if dialect.insert_if_absent(conn, dags, values, ["dag_id"], dags.c.dag_id) is not None:
             sync_datasets(conn, dag_id, spec_json, now)      # catalog, producers and consumers
             return
         existing = conn.execute(query).one()                 # another writer inserted it

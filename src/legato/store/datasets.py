@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import dataset_events, dataset_refs, datasets
 
 META = ("owner", "domain", "description", "contract", "freshness_s")
@@ -59,18 +60,8 @@ class Ref:
 
 # -- writing ----------------------------------------------------------------------------
 
-def _insert_missing(conn: sa.Connection, table: sa.Table, keys: list[str]) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise NotImplementedError(f"the dataset catalog on {conn.dialect.name} is not supported")
-    return insert(table).on_conflict_do_nothing(index_elements=keys)
-
-
 def _spec_refs(spec: dict[str, Any]) -> set[tuple[str, str, str]]:
-    out = set()
+    out: set[tuple[str, str, str]] = set()
     for task_id, task in (spec.get("tasks") or {}).items():
         for role, key in (("inlet", "inlets"), ("outlet", "outlets")):
             out.update((task_id, uri, role) for uri in task.get(key) or ())
@@ -88,7 +79,7 @@ def sync_dag(conn: sa.Connection, dag_id: str, spec_json: str, now: datetime) ->
             dataset_refs.c.dag_id == dag_id, dataset_refs.c.task_id == task_id,
             dataset_refs.c.uri == uri, dataset_refs.c.role == role))
     if wanted - have:
-        conn.execute(_insert_missing(conn, dataset_refs, ["dag_id", "task_id", "uri", "role"]),
+        conn.execute(dialect.insert_ignoring(conn, dataset_refs, ["dag_id", "task_id", "uri", "role"]),
                      [{"dag_id": dag_id, "task_id": t, "uri": u, "role": r}
                       for t, u, r in sorted(wanted - have)])
     entries = list(spec.get("datasets") or ())
@@ -102,7 +93,7 @@ def ensure(conn: sa.Connection, uris: Iterable[str], now: datetime) -> None:
     rows = [{"uri": u, "is_product": False, "extra_json": "{}", "created_at": now,
              "updated_at": now} for u in sorted(set(uris))]
     if rows:
-        conn.execute(_insert_missing(conn, datasets, ["uri"]), rows)
+        conn.execute(dialect.insert_ignoring(conn, datasets, ["uri"]), rows)
 
 
 def describe(conn: sa.Connection, entry: dict[str, Any], dag_id: str | None,

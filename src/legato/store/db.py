@@ -1,50 +1,26 @@
 """Opening the metadata database: engine, SQLite pragmas, and migrations on first use.
 
-SQLite runs in WAL mode with `synchronous=NORMAL`: readers never block the writer and a
-commit costs microseconds, while a crash still loses nothing that was committed before the
-last checkpoint of the OS (WAL + NORMAL is durable against process death, which is the
-failure we design for). Migrations run only when the stored revision is not the head, so a
+SQLite runs in WAL mode with `synchronous=NORMAL` (set by store/dialect.py): readers never
+block the writer and a commit costs microseconds, while a crash still loses nothing that was
+committed before the last checkpoint of the OS (WAL + NORMAL is durable against process
+death, which is the failure we design for). Migrations run only when the stored revision is not the head, so a
 normal start does one cheap query and never imports Alembic; a new, empty database gets
 the head schema directly.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import threading
-import time
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
+
+from . import dialect
 
 HEAD_REVISION = "0013"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, sa.Engine] = {}
 _lock = threading.Lock()
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA busy_timeout=30000")
-    _wal(cur)
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
-
-
-def _wal(cur: Any) -> None:
-    """Switch to WAL. A brand-new database being created by another process at this moment
-    can refuse the switch at once ("database is locked": SQLite does not wait on a lock
-    upgrade that could deadlock), so it is tried again for a while."""
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            cur.execute("PRAGMA journal_mode=WAL")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)
 
 
 def normalize_url(url: str) -> str:
@@ -64,10 +40,7 @@ def create(url: str) -> sa.Engine:
         _needs_psycopg()
     # pre-ping: a connection the server dropped (restart, pg_terminate_backend, idle timeout)
     # is replaced when it is checked out, instead of failing the next statement
-    engine = sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-    return engine
+    return dialect.configure(sa.create_engine(url, pool_pre_ping=not url.startswith("sqlite")))
 
 
 def _needs_psycopg() -> None:
@@ -108,10 +81,8 @@ def create_fresh(engine: sa.Engine) -> bool:
     from .schema import metadata
 
     with engine.begin() as conn:
-        if conn.dialect.name == "sqlite":
-            # pysqlite runs DDL outside any transaction unless one is open: take the write lock
-            # first, so a second process waits here and then sees every table, or none.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        dialect.lock_database(conn)         # a second process waits here, then sees every
+                                            # table or none
         if sa.inspect(conn).get_table_names():
             return False
         metadata.create_all(conn)

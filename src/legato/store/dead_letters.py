@@ -18,6 +18,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import dead_letters
 
 STATUSES = ("pending", "replaying", "replayed", "discarded", "superseded")
@@ -66,19 +67,6 @@ def _row(r: Any) -> DeadLetter:
         created_at=r.created_at, updated_at=r.updated_at, replayed_at=r.replayed_at)
 
 
-def _insert_ignoring_duplicates(conn: sa.Connection) -> Any:
-    """INSERT that skips rows whose `key` exists (SQLite and PostgreSQL both say ON CONFLICT)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(dead_letters).on_conflict_do_nothing(index_elements=["key"])
-    if conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        return sqlite_insert(dead_letters).on_conflict_do_nothing(index_elements=["key"])
-    raise NotImplementedError(f"dead letters on {conn.dialect.name} are not supported")
-
-
 def insert_many(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
     """Insert letters (dicts of column values, `record`/`errors` as Python values), once each."""
     if not rows:
@@ -91,7 +79,7 @@ def insert_many(conn: sa.Connection, rows: Sequence[dict[str, Any]]) -> None:
         v.setdefault("status", "pending")
         v.setdefault("updated_at", v["created_at"])
         values.append(v)
-    conn.execute(_insert_ignoring_duplicates(conn), values)
+    conn.execute(dialect.insert_ignoring(conn, dead_letters, ["key"]), values)   # once each
 
 
 def supersede_earlier_tries(conn: sa.Connection, *, run_id: str, task_id: str, map_index: int,
@@ -151,4 +139,4 @@ def counts_by_status(conn: sa.Connection, dag_id: str | None = None) -> dict[str
     q = sa.select(c.status, sa.func.count()).group_by(c.status)
     if dag_id is not None:
         q = q.where(c.dag_id == dag_id)
-    return {status: n for status, n in conn.execute(q)}
+    return dict(conn.execute(q).tuples())

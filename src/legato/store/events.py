@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import dataset_events, event_cursors, queue_messages, received_events
 
 
@@ -50,24 +51,12 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _insert_ignoring(conn: sa.Connection, table: sa.Table, columns: list[str]) -> Any:
-    """INSERT that skips a row clashing on `columns` (both dialects say ON CONFLICT DO NOTHING;
-    RETURNING tells whether a row went in, as rowcount does not on PostgreSQL)."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif conn.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:
-        raise NotImplementedError(f"event triggers on {conn.dialect.name} are not supported")
-    return insert(table).on_conflict_do_nothing(index_elements=columns)
-
-
 def receive(conn: sa.Connection, dag_id: str, source: str, key: str, payload: Any,
             now: datetime) -> tuple[int, bool]:
     """Record an event for `dag_id`; (its id, True) the first time its key is seen, else the
     id of the first delivery and False."""
     digest = key_hash(key)
-    q = _insert_ignoring(conn, received_events, ["dag_id", "source", "key_hash"])
+    q = dialect.insert_ignoring(conn, received_events, ["dag_id", "source", "key_hash"])
     inserted = conn.execute(q.values(dag_id=dag_id, source=source, key=key, key_hash=digest,
                                      payload_json=json.dumps(payload, default=str),
                                      received_at=now, run_id=None, consumed_at=None)
@@ -124,7 +113,9 @@ class QueueMessage:
 def publish(conn: sa.Connection, topic: str, payload: Any, now: datetime) -> int:
     result = conn.execute(queue_messages.insert().values(
         topic=topic, payload_json=json.dumps(payload, default=str), published_at=now))
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None                   # a one-row INSERT always reports its key
+    return int(key[0])
 
 
 def messages(conn: sa.Connection, topic: str, *, after: int, recent_since: datetime,
@@ -155,16 +146,15 @@ def advance(conn: sa.Connection, dag_id: str, name: str, old: int | None, new: i
     """Move a cursor from `old` (None: not created yet) to `new`; False if it was not at `old`
     (another scheduler moved it first)."""
     if old is None:
-        q = _insert_ignoring(conn, event_cursors, ["dag_id", "name"])
+        q = dialect.insert_ignoring(conn, event_cursors, ["dag_id", "name"])
         created = conn.execute(q.values(dag_id=dag_id, name=name, position=new, updated_at=now)
                                .returning(event_cursors.c.dag_id)).first()
         return created is not None
-    else:
-        result = conn.execute(sa.update(event_cursors)
-                              .where(event_cursors.c.dag_id == dag_id,
-                                     event_cursors.c.name == name,
-                                     event_cursors.c.position == old)
-                              .values(position=new, updated_at=now))
+    result = conn.execute(sa.update(event_cursors)
+                          .where(event_cursors.c.dag_id == dag_id,
+                                 event_cursors.c.name == name,
+                                 event_cursors.c.position == old)
+                          .values(position=new, updated_at=now))
     return result.rowcount == 1
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import dag_runs, dags, incident_events, incident_refs, incidents, task_tries
 
 TASK_KINDS = ("task_failure", "sensor_timeout", "data_quality")
@@ -113,14 +114,8 @@ def insert_open(conn: sa.Connection, values: dict[str, Any]) -> int | None:
     sinks = values.pop("sinks", [])
     values.update(open_key=values["fingerprint"], state="open",
                   sinks_json=json.dumps(sinks, sort_keys=True))
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = (insert(incidents).values(**values)
-            .on_conflict_do_nothing(index_elements=["open_key"]).returning(incidents.c.id))
-    row = conn.execute(stmt).first()
-    return None if row is None else int(row[0])
+    new_id = dialect.insert_if_absent(conn, incidents, values, ["open_key"], incidents.c.id)
+    return None if new_id is None else int(new_id)
 
 
 def update(conn: sa.Connection, incident_id: int, **values: Any) -> None:

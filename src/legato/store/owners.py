@@ -4,8 +4,8 @@ them on one database never drive one run twice.
 Each owner has a row it heartbeats; a running run names its owner in `dag_runs.owner`. An
 owner is dead when its heartbeat is older than the timeout, or at once when it ran on this
 host and its process is gone (so a scheduler restarted after `kill -9` adopts at once). Owner
-times come from the database's clock on PostgreSQL, so schedulers on several hosts never
-judge each other by skewed local clocks; SQLite is one host, whose clock is the database's.
+times come from the database's clock (`clock`, store/dialect.py), so schedulers on several
+hosts never judge each other by skewed local clocks.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from .dialect import clock
 from .schema import schedulers
 
 HOSTNAME = socket.gethostname()
@@ -35,13 +36,6 @@ class OwnerRow:
     kind: str
     started_at: datetime
     heartbeat_at: datetime
-
-
-def clock(conn: sa.Connection) -> datetime:
-    """Now, by the clock every owner of this database uses."""
-    if conn.dialect.name == "postgresql":
-        return conn.execute(sa.select(sa.func.now())).scalar_one().astimezone(UTC)
-    return datetime.now(UTC)
 
 
 def all_owners(conn: sa.Connection) -> dict[str, OwnerRow]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import quality_references, quality_reports
 
 
@@ -57,12 +58,7 @@ def insert_reference_if_absent(conn: sa.Connection, dataset: str, profile: dict[
     """The first accepted profile becomes the reference; a concurrent first loses quietly."""
     values = {"dataset": dataset, "profile_json": json.dumps(profile), "pinned": False,
               "run_id": run_id, "created_at": at}
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    conn.execute(insert(quality_references).values(**values)
-                 .on_conflict_do_nothing(index_elements=["dataset"]))
+    conn.execute(dialect.insert_ignoring(conn, quality_references, ["dataset"]).values(**values))
 
 
 def pin_reference(conn: sa.Connection, dataset: str, profile: dict[str, Any], *,
@@ -81,8 +77,9 @@ def insert_report(conn: sa.Connection, *, dataset: str, status: str, threshold: 
         dataset=dataset, dag_id=dag_id, task_id=task_id, run_id=run_id, status=status,
         threshold=threshold, report_json=json.dumps(report, default=str),
         quarantine_path=quarantine_path, created_at=at))
-    (row_id,) = result.inserted_primary_key or (None,)
-    return int(row_id)
+    key = result.inserted_primary_key
+    assert key is not None                   # a one-row INSERT always reports its key
+    return int(key[0])
 
 
 def _report(r: Any) -> Report:

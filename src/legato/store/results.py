@@ -2,6 +2,8 @@
 
 Values over `INLINE_LIMIT` (64 KiB of JSON) are written to `$LEGATO_HOME/results/` and the
 database keeps only the relative path, so a 10 MB result never bloats the metadata tables.
+The file is written atomically (legato.atomicfile) without an fsync: like a SQLite commit in
+WAL mode with synchronous=NORMAL, it survives the death of the process, not a power loss.
 Nothing is pickled. A value JSON cannot express fails its task with an error naming the task
 and the offending type.
 """
@@ -9,10 +11,11 @@ and the offending type.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..atomicfile import write_atomic
 
 INLINE_LIMIT = 64 * 1024
 
@@ -62,11 +65,7 @@ def encode(value: Any, *, what: str, results_dir: Path, relpath: str) -> StoredV
     size = len(text)
     if size <= INLINE_LIMIT:
         return StoredValue(inline=text, path=None, size=size, length=length)
-    target = results_dir / relpath
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    write_atomic(results_dir / relpath, text, fsync=False)
     return StoredValue(inline=None, path=relpath, size=size, length=length)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import secret_connections, secret_variables
 
 
@@ -45,16 +46,17 @@ def _row(kind: str, r: sa.Row[Any]) -> SecretRow:
 
 def put(conn: sa.Connection, kind: str, name: str, ciphertext: str, key_id: str, now: datetime,
         conn_type: str | None = None) -> bool:
-    """Insert or replace one secret; True if it was new."""
+    """Insert or replace one secret; True if it was new. Of several first puts of one name at
+    once, one inserts and the others replace its value (none fails on the primary key)."""
     table, key = _table(kind), _key_col(kind)
-    values = {"ciphertext": ciphertext, "key_id": key_id, "updated_at": now}
+    values: dict[str, object] = {"ciphertext": ciphertext, "key_id": key_id, "updated_at": now}
     if kind == "connection":
         values["conn_type"] = conn_type or ""
-    done = conn.execute(sa.update(table).where(key == name).values(**values))
-    if done.rowcount:
-        return False
-    conn.execute(sa.insert(table).values({key.name: name, "created_at": now, **values}))
-    return True
+    row = {key.name: name, "created_at": now, **values}
+    if dialect.insert_if_absent(conn, table, row, [key.name], key) is not None:
+        return True
+    conn.execute(sa.update(table).where(key == name).values(**values))
+    return False
 
 
 def get(conn: sa.Connection, kind: str, name: str) -> SecretRow | None:

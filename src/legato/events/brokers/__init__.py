@@ -26,14 +26,19 @@ def make_source(dag_id: str, trigger: Queue) -> object:
     raise ValueError(f"no broker source for {trigger.url!r}")
 
 
-def publish(url: str, topic: str, body: bytes, message_id: str) -> str:
-    """Publish one message the way the matching source reads it; where it went."""
+def publish(url: str, topic: str, body: bytes, message_id: str, *,
+            dedupe_ttl_s: int | None = None) -> str:
+    """Publish one message the way the matching source reads it, once per `message_id` (each
+    broker's way: see its module); where it went. `dedupe_ttl_s`: how long Redis remembers
+    an id (default a day)."""
     broker = Queue(topic, url=url).broker
     if broker == "nats":
         from .nats import publish as nats_publish
         return nats_publish(url, topic, body, message_id)
     if broker == "redis":
+        from .redis import DEDUPE_TTL_S
         from .redis import publish as redis_publish
-        return redis_publish(url, topic, body, message_id)
+        return redis_publish(url, topic, body, message_id,
+                             dedupe_ttl_s=DEDUPE_TTL_S if dedupe_ttl_s is None else dedupe_ttl_s)
     from .amqp import publish as amqp_publish
     return amqp_publish(url, topic, body, message_id)

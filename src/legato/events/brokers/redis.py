@@ -6,6 +6,12 @@ acknowledged (XACK) after their received-event row is committed; after a crash t
 delivered but not acknowledged are read again first (XREADGROUP from id 0) and the entry id,
 the dedupe key, stops a second run. An entry's payload is the JSON of its `data` field, or
 its fields as a mapping when it has no `data`.
+
+Publishing (`publish`, used by `legato.io.publish` and `legato events publish`) adds the entry
+(fields `data` = the body, `message_id`) only the first time its `message_id` is seen: the key
+`legato:msgid:<topic>:<message_id>` is set (kept `dedupe_ttl_s`, 1 day) and the entry added in
+one Lua script, so a retried publish adds nothing (as JetStream's Nats-Msg-Id and the AMQP
+consumer's message_id key do for the other brokers).
 """
 
 from __future__ import annotations
@@ -18,6 +24,13 @@ from ..triggers import Queue
 
 BATCH = 100
 CONSUMER = "legato"
+DEDUPE_TTL_S = 86_400
+_ONCE = """
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'EX', ARGV[3]) then
+  return redis.call('XADD', KEYS[1], '*', 'data', ARGV[1], 'message_id', ARGV[2])
+end
+return false
+"""
 
 
 def _text(value: Any) -> str:
@@ -79,12 +92,17 @@ class RedisSource:
             client.close()
 
 
-def publish(url: str, topic: str, body: bytes, message_id: str) -> str:
+def publish(url: str, topic: str, body: bytes, message_id: str, *,
+            dedupe_ttl_s: int = DEDUPE_TTL_S) -> str:
+    """Add the entry unless `message_id` was published to `topic` in the last `dedupe_ttl_s`."""
     redis = require("redis", "publishing to Redis")
 
     client = redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
     try:
-        entry = client.xadd(topic, {"data": body, "message_id": message_id})
-        return f"stream {topic} entry {_text(entry)}"
+        entry = client.eval(_ONCE, 2, topic, f"legato:msgid:{topic}:{message_id}", body,
+                            message_id, dedupe_ttl_s)
     finally:
         client.close()
+    if entry is None:
+        return f"stream {topic}: message {message_id} was published before, not added again"
+    return f"stream {topic} entry {_text(entry)}"

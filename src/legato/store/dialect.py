@@ -1,0 +1,146 @@
+"""What SQLite and PostgreSQL say differently, in one place: store modules ask this module and
+never branch on `conn.dialect.name` themselves.
+
+- Insert-if-absent: both say `INSERT ... ON CONFLICT (keys) DO NOTHING`, but SQLAlchemy builds
+  it from each dialect's own `insert`; `RETURNING` tells whether the row went in (rowcount is
+  -1 there on psycopg).
+- The clock: owners on several hosts judge each other by the database's clock on PostgreSQL
+  (`now()`); SQLite is one host, whose clock is the database's.
+- Savepoints: a failed statement aborts a whole PostgreSQL transaction, so work that may fail
+  without undoing the rest runs in a savepoint there; SQLite does not abort, and a savepoint per
+  commit would cost its hot path.
+- Row locks: `SELECT ... FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer at a
+  time, so its write lock already serializes what the row lock would.
+- Taking the write lock up front (SQLite's `BEGIN IMMEDIATE`), the SQLite connection pragmas,
+  and the placeholder of a driver-level statement.
+
+Only SQLite and PostgreSQL are supported stores; another dialect is refused by name.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+SUPPORTED = ("sqlite", "postgresql")
+
+
+def _name(conn: sa.Connection | sa.Engine) -> str:
+    name = conn.dialect.name
+    if name not in SUPPORTED:
+        raise NotImplementedError(f"the store on {name} is not supported (SQLite or PostgreSQL)")
+    return name
+
+
+def is_sqlite(conn: sa.Connection | sa.Engine) -> bool:
+    return _name(conn) == "sqlite"
+
+
+# -- insert if absent -------------------------------------------------------------------------
+
+def insert_ignoring(conn: sa.Connection, table: sa.Table, keys: Sequence[str]) -> Any:
+    """An INSERT into `table` that skips a row clashing with an existing one on `keys` (a
+    primary key or unique constraint); add `.values(...)`, and `.returning(...)` to learn
+    which rows went in."""
+    if _name(conn) == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    return insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+def insert_if_absent(conn: sa.Connection, table: sa.Table, values: dict[str, Any],
+                     keys: Sequence[str], returning: sa.Column[Any]) -> Any | None:
+    """Insert one row unless a row with the same `keys` exists: the new row's `returning`
+    column, or None when another writer got there first (never an IntegrityError)."""
+    row = conn.execute(insert_ignoring(conn, table, keys).values(**values)
+                       .returning(returning)).first()
+    return None if row is None else row[0]
+
+
+# -- clock, savepoints, locks -----------------------------------------------------------------
+
+def clock(conn: sa.Connection) -> datetime:
+    """Now, by the clock every process using this database agrees on (aware, UTC)."""
+    if _name(conn) == "postgresql":
+        return conn.execute(sa.select(sa.func.now())).scalar_one().astimezone(UTC)
+    return datetime.now(UTC)
+
+
+@contextmanager
+def savepoint(conn: sa.Connection) -> Iterator[None]:
+    """Run the block so that its failure leaves the enclosing transaction usable: in a
+    savepoint (rolled back on an exception, which propagates) on PostgreSQL; as is on SQLite,
+    where a failed statement does not abort the transaction."""
+    if _name(conn) == "sqlite":
+        yield
+        return
+    with conn.begin_nested():
+        yield
+
+
+def skip_locked(query: sa.Select[Any]) -> sa.Select[Any]:
+    """`query` taking row locks, skipping rows another transaction holds (PostgreSQL); SQLite
+    compiles it without the clause (its one writer at a time needs none)."""
+    return query.with_for_update(skip_locked=True)
+
+
+def try_lock(conn: sa.Connection, query: sa.Select[Any]) -> bool:
+    """Lock the rows `query` finds, unless another transaction holds them: False then (or when
+    there are none), so the caller moves on instead of waiting. On SQLite, True at once."""
+    if _name(conn) == "sqlite":
+        return True
+    return conn.execute(skip_locked(query)).first() is not None
+
+
+def lock_database(conn: sa.Connection) -> None:
+    """Take the database's write lock now, at the start of a transaction: on SQLite, whose
+    pysqlite runs DDL outside any transaction unless one is open, so a second process waits
+    here; PostgreSQL's DDL is transactional already."""
+    if _name(conn) == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def placeholder(conn: sa.Connection) -> str:
+    """The bound-parameter mark of a driver-level statement (`exec_driver_sql`)."""
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+# -- SQLite connections -----------------------------------------------------------------------
+
+def configure(engine: sa.Engine) -> sa.Engine:
+    """Tune a new engine: on SQLite every connection gets WAL, `synchronous=NORMAL` and a 30 s
+    busy timeout (see store/db.py for why). Any other database is left as it is (quality's
+    SqlTable opens destinations of any kind through store/db.py)."""
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")
+    _wal(cur)
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _wal(cur: Any) -> None:
+    """Switch to WAL. A brand-new database being created by another process at this moment
+    can refuse the switch at once ("database is locked": SQLite does not wait on a lock
+    upgrade that could deadlock), so it is tried again for a while."""
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)

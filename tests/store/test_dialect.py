@@ -1,0 +1,85 @@
+"""store/dialect.py, on SQLite and PostgreSQL: insert-if-absent, the clock, savepoints, row
+locks, and an unsupported database refused by name."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from legato.config import load_settings
+from legato.store import dialect
+from legato.store.db import open_engine
+
+md = sa.MetaData()
+things = sa.Table("dialect_things", md, sa.Column("id", sa.Integer, primary_key=True),
+                  sa.Column("name", sa.String(50), nullable=False, unique=True),
+                  sa.Column("n", sa.Integer, nullable=False))
+
+
+@pytest.fixture
+def engine(backend: str) -> sa.Engine:
+    engine = open_engine(load_settings().database_url)
+    md.create_all(engine)
+    return engine
+
+
+def test_insert_if_absent_returns_the_new_key_then_none(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        first = dialect.insert_if_absent(conn, things, {"name": "a", "n": 1}, ["name"], things.c.id)
+        again = dialect.insert_if_absent(conn, things, {"name": "a", "n": 2}, ["name"], things.c.id)
+        assert isinstance(first, int) and again is None
+        conn.execute(dialect.insert_ignoring(conn, things, ["name"]),
+                     [{"name": "a", "n": 3}, {"name": "b", "n": 4}])     # many rows, one clash
+        rows = conn.execute(sa.select(things.c.name, things.c.n).order_by(things.c.name)).all()
+    assert [tuple(r) for r in rows] == [("a", 1), ("b", 4)]
+
+
+def test_the_clock_is_aware_utc_and_close_to_ours(engine: sa.Engine) -> None:
+    with engine.connect() as conn:
+        now = dialect.clock(conn)
+    assert now.tzinfo is not None and now.utcoffset() == timedelta(0)
+    assert abs(now - datetime.now(UTC)) < timedelta(seconds=5)
+
+
+def test_a_failed_savepoint_leaves_the_transaction_usable(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(things.insert().values(name="kept", n=1))
+        with pytest.raises(sa.exc.IntegrityError), dialect.savepoint(conn):
+            conn.execute(things.insert().values(name="kept", n=2))       # unique violation
+        conn.execute(things.insert().values(name="after", n=3))        # still usable
+    with engine.connect() as conn:
+        assert sorted(conn.execute(sa.select(things.c.name)).scalars()) == ["after", "kept"]
+
+
+def test_try_lock_skips_rows_another_transaction_holds(engine: sa.Engine, backend: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(things.insert().values(name="row", n=1))
+    query = sa.select(things.c.id).where(things.c.name == "row")
+    with engine.connect() as holder, engine.connect() as other:
+        holder.begin()
+        assert dialect.try_lock(holder, query) is True
+        other.begin()
+        # PostgreSQL: the second transaction skips the held row; SQLite serializes writers
+        # with its database lock and needs no row lock
+        assert dialect.try_lock(other, query) is (backend == "sqlite")
+        holder.rollback()
+        other.rollback()
+
+
+def test_placeholders_match_the_driver(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(things.insert().values(name="p", n=7))
+        mark = dialect.placeholder(conn)
+        got = conn.exec_driver_sql(f"SELECT n FROM dialect_things WHERE name = {mark}", ("p",))
+        assert got.scalar() == 7
+
+
+def test_another_database_is_refused_by_name() -> None:
+    conn = SimpleNamespace(dialect=SimpleNamespace(name="oracle"))
+    with pytest.raises(NotImplementedError, match="store on oracle is not supported"):
+        dialect.insert_ignoring(conn, things, ["name"])  # type: ignore[arg-type]
+    with pytest.raises(NotImplementedError, match="oracle"):
+        dialect.clock(conn)  # type: ignore[arg-type]
