@@ -30,6 +30,7 @@ import re
 from collections import Counter
 from typing import Any
 
+from ..errors import InvalidInput
 from . import stats
 
 QUANTILES = (0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0)
@@ -64,9 +65,9 @@ def _numeric(values: list[float], bins: int, sketch_size: int) -> dict[str, Any]
     try:
         values = sorted(float(v) for v in values)
     except OverflowError:
-        raise ValueError("a number is too large to profile") from None
+        raise InvalidInput("a number is too large to profile") from None
     if not all(math.isfinite(v) for v in values):
-        raise ValueError("cannot profile infinite numbers")
+        raise InvalidInput("cannot profile infinite numbers")
     mean, std = stats.mean_std(values)
     edges, counts = stats.histogram(values, bins)
     deciles = sorted({stats.quantile(values, q) for q in DECILES})

@@ -19,7 +19,6 @@ from ..services import audit, dead_letters, quality
 from ..store.dead_letters import STATUSES
 from ..store.schema import MAX_ROW_ID
 from .deps import Operator, SettingsDep, Viewer
-from .handlers import user_input
 from .models import DeadLetter, DriftReport, Reference, ReplayReport, errors
 
 router = APIRouter(tags=["quality"])
@@ -155,8 +154,7 @@ def pin_reference(dataset: DatasetName, body: PinFromReport | PinFromRecords,
     """Pin the reference: the profile a drift report saw, or the profile of records."""
     report_id = body.report_id if isinstance(body, PinFromReport) else None
     records = body.records if isinstance(body, PinFromRecords) else None
-    with user_input():
-        ref = quality.pin(settings, dataset, records=records, report_id=report_id)
+    ref = quality.pin(settings, dataset, records=records, report_id=report_id)
     audit.record(settings, token, "pin", f"dataset:{dataset}",
                  {"report_id": report_id, "rows": ref.profile.get("row_count")})
     return _reference_json(ref)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..config import Settings
 from ..engine.bus import Bus
+from ..errors import InvalidInput
 from ..store import incidents as store
 from ..store import outbox
 from ..store.db import open_engine
@@ -33,7 +34,7 @@ def incident_json(inc: store.IncidentRow) -> dict[str, Any]:
 def list_incidents(settings: Settings, state: str | None = None, dag_id: str | None = None,
                    limit: int = 50) -> list[store.IncidentRow]:
     if state is not None and state not in STATES:
-        raise ValueError(f"state must be one of {', '.join(STATES)}, not {state!r}")
+        raise InvalidInput(f"state must be one of {', '.join(STATES)}, not {state!r}")
     with open_engine(settings.database_url).connect() as conn:
         return store.list_incidents(conn, state=state, dag_id=dag_id, limit=limit)
 

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Settings
+from ..errors import InvalidInput
 from ..lineage.freshness import STALE, freshness_state
 from ..lineage.graph import DIRECTIONS, walk
 from ..store import datasets as store
@@ -68,7 +69,7 @@ def _update_json(u: store.UpdateRow) -> dict[str, Any]:
 
 def check_uri(uri: str) -> str:
     if not uri or len(uri) > MAX_URI or "\x00" in uri:
-        raise ValueError("a dataset URI is 1 to 1000 characters, without NUL")
+        raise InvalidInput("a dataset URI is 1 to 1000 characters, without NUL")
     return uri
 
 
@@ -120,9 +121,9 @@ def lineage(settings: Settings, uri: str, *, direction: str = "both",
     """{root, nodes, edges} within `depth` steps of `uri` (see lineage/graph.py)."""
     check_uri(uri)
     if direction not in DIRECTIONS:
-        raise ValueError(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
+        raise InvalidInput(f"direction must be one of {', '.join(DIRECTIONS)}, not {direction!r}")
     if not 1 <= depth <= MAX_DEPTH:
-        raise ValueError(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
+        raise InvalidInput(f"depth must be between 1 and {MAX_DEPTH}, not {depth}")
     with open_engine(settings.database_url).connect() as conn:
         known = store.entry(conn, uri) is not None or bool(store.recent_updates(conn, uri, 1))
         refs = store.refs(conn)

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from ..authoring.variables import Connection
 from ..config import Settings
+from ..errors import InvalidInput
 from ..security.secrets import SecretInfo, SecretStore
 from ..store.audit import AuditRow
 from ..store.db import open_engine
@@ -79,16 +80,16 @@ def set_connection(settings: Settings, form: dict[str, str]) -> tuple[str, bool]
     """(conn_id, created) from the form's fields; a bad port or extra is a ValueError."""
     conn_id, conn_type = form.get("conn_id", "").strip(), form.get("conn_type", "").strip()
     if not conn_type:
-        raise ValueError("a connection needs a type (postgres, http, ...)")
+        raise InvalidInput("a connection needs a type (postgres, http, ...)")
     port_text = form.get("port", "").strip()
     if port_text and not (port_text.isdigit() and 0 < int(port_text) < 65536):
-        raise ValueError(f"port must be a number from 1 to 65535, not {port_text!r}")
+        raise InvalidInput(f"port must be a number from 1 to 65535, not {port_text!r}")
     try:
         extra: Any = json.loads(form.get("extra") or "{}")
     except ValueError as exc:
-        raise ValueError(f"extra must be a JSON object ({exc.msg})") from None
+        raise InvalidInput(f"extra must be a JSON object ({exc.msg})") from None
     if not isinstance(extra, dict):
-        raise ValueError("extra must be a JSON object")
+        raise InvalidInput("extra must be a JSON object")
 
     def opt(name: str) -> str | None:
         return form.get(name, "").strip() or None

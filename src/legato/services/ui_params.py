@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
+from ..errors import InvalidInput
+
 KINDS = ("string", "number", "integer", "boolean", "enum", "date", "datetime", "json")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 _SCHEMA_KINDS = {"string": "string", "number": "number", "integer": "integer", "boolean": "boolean",
@@ -105,37 +107,37 @@ def _convert(f: ParamField, raw: str | None) -> Any:
     text = (raw or "").strip()
     if text == "":
         if f.required and not f.nullable:
-            raise ValueError("a value is required")
+            raise InvalidInput("a value is required")
         return None if (f.nullable or f.default is None) else ("" if f.kind == "string" else None)
     if f.kind == "integer":
         try:
             return int(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a whole number") from None
+            raise InvalidInput(f"{text!r} is not a whole number") from None
     if f.kind == "number":
         try:
             return float(text) if any(c in text for c in ".eE") else int(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number") from None
+            raise InvalidInput(f"{text!r} is not a number") from None
     if f.kind == "date":
         try:
             return date.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+            raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)") from None
     if f.kind == "datetime":
         try:
             return datetime.fromisoformat(text).isoformat()
         except ValueError:
-            raise ValueError(f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
+            raise InvalidInput(f"{text!r} is not a date and time (YYYY-MM-DDTHH:MM)") from None
     if f.kind == "json":
         try:
             return json.loads(text)
         except ValueError as exc:
-            raise ValueError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            raise InvalidInput(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     if f.kind == "enum":
         match = next((o for o in f.options if str(o) == text), None)
         if match is None:
-            raise ValueError(f"{text!r} is not one of {', '.join(map(str, f.options))}")
+            raise InvalidInput(f"{text!r} is not one of {', '.join(map(str, f.options))}")
         return match
     return raw
 
@@ -148,7 +150,7 @@ def _check_schema(f: ParamField, value: Any) -> None:
     try:
         jsonschema.validate(value, f.schema, format_checker=jsonschema.FormatChecker())
     except jsonschema.ValidationError as exc:
-        raise ValueError(exc.message) from None
+        raise InvalidInput(exc.message) from None
 
 
 def parse(fields: list[ParamField], form: dict[str, str]) -> tuple[dict[str, Any], list[ParamField]]:

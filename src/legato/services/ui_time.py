@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..config import Settings
+from ..errors import InvalidInput
 from ..store import runs as run_store
 from ..store.db import open_engine
 from ..store.schema import dag_runs, task_instances, task_tries
@@ -167,7 +168,7 @@ def _stats(task_id: str, values: list[float]) -> TaskStats:
 def durations(settings: Settings, dag_id: str, runs: int = 50, task_id: str | None = None) -> DurationView:
     """The last `runs` runs: each run's (or `task_id`'s) duration, and per-task statistics."""
     if not 1 <= runs <= MAX_DURATION_RUNS:
-        raise ValueError(f"runs must be between 1 and {MAX_DURATION_RUNS}, not {runs}")
+        raise InvalidInput(f"runs must be between 1 and {MAX_DURATION_RUNS}, not {runs}")
     shape = dag_shape(settings, dag_id)
     if task_id is not None and task_id not in shape.order:
         raise NotFound(f"DAG {dag_id!r} has no task {task_id!r}")

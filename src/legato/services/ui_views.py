@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from ..authoring.dag import DAG
 from ..config import Settings
 from ..engine.event_runs import is_dataset_triggered, is_event_triggered
+from ..errors import InvalidInput
 from ..schedules.timetable import dag_timezone, next_due_at
 from ..store import dags as dag_store
 from ..store import runs as run_store
@@ -153,7 +154,7 @@ def search_dags(dags: Sequence[DagSummary], q: str | None = None, sort: str = "d
     """The DAGs whose id, tag or schedule contains every word of `q` (any case), sorted by
     `sort` (DAG_SORTS; missing values last). Pure."""
     if sort not in DAG_SORTS:
-        raise ValueError(f"sort must be one of {', '.join(DAG_SORTS)}, not {sort!r}")
+        raise InvalidInput(f"sort must be one of {', '.join(DAG_SORTS)}, not {sort!r}")
     words = (q or "").lower().split()
 
     def matches(d: DagSummary) -> bool:
@@ -258,7 +259,7 @@ def _check_filter(value: str | None, allowed: tuple[str, ...], what: str) -> str
     if not value:
         return None
     if value not in allowed:
-        raise ValueError(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
+        raise InvalidInput(f"{what} must be one of {', '.join(allowed)}, not {value!r}")
     return value
 
 
@@ -299,7 +300,7 @@ def grid(settings: Settings, dag_id: str, limit: int = DEFAULT_GRID_RUNS, *,
          state: str | None = None, run_type: str | None = None) -> GridView:
     """The last `limit` runs of `dag_id` x its tasks: two queries (runs, then their instances)."""
     if not 1 <= limit <= MAX_GRID_RUNS:
-        raise ValueError(f"runs must be between 1 and {MAX_GRID_RUNS}, not {limit}")
+        raise InvalidInput(f"runs must be between 1 and {MAX_GRID_RUNS}, not {limit}")
     state = _check_filter(state, RUN_STATES, "state")
     run_type = _check_filter(run_type, RUN_TYPES, "run type")
     shape = dag_shape(settings, dag_id)

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from ...errors import InvalidInput
 from ...services import ui_admin
 from .rendering import render
 from .routes import UiContext, see_other
@@ -25,7 +26,7 @@ def _day(text: str | None, what: str) -> datetime | None:
     try:
         value = datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"{what} must be a date (YYYY-MM-DD), not {text!r}") from None
+        raise InvalidInput(f"{what} must be a date (YYYY-MM-DD), not {text!r}") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -43,7 +44,7 @@ def build(ctx: UiContext) -> APIRouter:
               offset: Annotated[int, Query(ge=0, le=10**7)] = 0) -> HTMLResponse:
         for value in (actor, action, target):
             if value and "\x00" in value:
-                raise ValueError("filters may not contain NUL characters")
+                raise InvalidInput("filters may not contain NUL characters")
         f = ui_admin.AuditFilter(actor or None, action or None, target or None, _day(since, "since"),
                                  _day(until, "until"))
         rows = ui_admin.audit(settings, f, ui_admin.AUDIT_PAGE + 1, offset)

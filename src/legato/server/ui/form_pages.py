@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from ...errors import InvalidInput
 from ...services import operate, ui_params
 from ...services.ui_views import stored_spec
 from .rendering import render
@@ -100,7 +101,7 @@ def _backfill_routes(router: APIRouter, ctx: UiContext) -> None:
         rerun = form.get("rerun") == "all"
         try:
             if not start or not end:
-                raise ValueError("give both the first and the last date of the range")
+                raise InvalidInput("give both the first and the last date of the range")
             created = operate.backfill(settings, dag_id, start, end, rerun=rerun)
         except ValueError as exc:
             return render(request, session, "backfill.html", status=422, dag_id=dag_id, start=start, end=end,

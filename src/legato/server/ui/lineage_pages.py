@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from ...config import Settings
+from ...errors import InvalidInput
 from ...services import lineage
 from ...services.ui_graph import NODE_H, NODE_W, edge_path, layout
 from .routes import render
@@ -91,7 +92,7 @@ def build_lineage_ui(settings: Settings, record: Callable[..., None]) -> APIRout
                  domain: Annotated[str | None, Query(max_length=250)] = None,
                  stale: bool = False) -> HTMLResponse:
         if domain is not None and "\x00" in domain:
-            raise ValueError("domain may not contain NUL characters")
+            raise InvalidInput("domain may not contain NUL characters")
         views = lineage.list_datasets(settings, domain=domain or None, stale=stale)
         return render(request, session, "datasets.html", datasets=views, domain=domain or "",
                       stale=stale, badge=BADGE_CLASS)

@@ -36,6 +36,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from starlette.routing import compile_path
 
 from ...config import Settings
+from ...errors import InvalidInput
 from ...services import ui_live
 
 TICK_S = 1.0
@@ -107,14 +108,14 @@ class LiveHub:
             return self.topics[url]
         parts = urlsplit(url)
         if parts.scheme or parts.netloc:
-            raise ValueError("topic must be a path of this UI")
+            raise InvalidInput("topic must be a path of this UI")
         query = dict(parse_qsl(parts.query))
         for route in self.routes:
             match = route.pattern.match(parts.path)
             if match:
                 params = {k: route.convertors[k].convert(unquote(v)) for k, v in match.groupdict().items()}
                 return Topic(url, lambda r=route, p=params: r.build(p, query), route.reads_files)
-        raise ValueError(f"no live page at {parts.path!r}")
+        raise InvalidInput(f"no live page at {parts.path!r}")
 
     # -- streams ----------------------------------------------------------------------------
     async def stream(self, topic: Topic, last_event_id: str | None) -> AsyncIterator[str]:

@@ -24,6 +24,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
 from ...config import Settings
+from ...errors import InvalidInput
 from ...services import dead_letters, incidents, quality, ui_format
 from ...services.ui_views import digest
 from ...store import dead_letters as letter_store
@@ -54,7 +55,7 @@ def _clean(value: str | None, what: str) -> str | None:
     if value is None or value == "":
         return None
     if "\x00" in value:
-        raise ValueError(f"{what} may not contain NUL characters")
+        raise InvalidInput(f"{what} may not contain NUL characters")
     return value
 
 
@@ -62,15 +63,15 @@ async def read_multi_form(request: Request) -> dict[str, list[str]]:
     """An urlencoded form keeping every value of a repeated field (the replay checkboxes)."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise ValueError("form too large")
+        raise InvalidInput("form too large")
     try:
         return parse_qs(body.decode(), keep_blank_values=True, max_num_fields=MAX_SELECTED + 10)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"unreadable form: {exc}") from None
+        raise InvalidInput(f"unreadable form: {exc}") from None
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+    raise InvalidInput(f"{name} is not a JSON number")
 
 
 def _first(form: dict[str, list[str]]) -> dict[str, str]:
@@ -81,7 +82,7 @@ def _ids(values: list[str]) -> list[int]:
     ids = []
     for v in values:
         if not v.isdigit() or not 1 <= int(v) <= MAX_ID:
-            raise ValueError(f"not a dead-letter id: {v[:40]!r}")
+            raise InvalidInput(f"not a dead-letter id: {v[:40]!r}")
         ids.append(int(v))
     return sorted(set(ids))
 
@@ -117,7 +118,7 @@ def _max_ks(report: dict[str, Any]) -> float | None:
 
 def incident_rows(settings: Settings, state: str, dag: str | None) -> list[Any]:
     if state not in INCIDENT_STATES:
-        raise ValueError(f"state must be one of {', '.join(INCIDENT_STATES)}, not {state!r}")
+        raise InvalidInput(f"state must be one of {', '.join(INCIDENT_STATES)}, not {state!r}")
     return incidents.list_incidents(settings, None if state == "all" else state,
                                     _clean(dag, "dag"), limit=500)
 
@@ -199,10 +200,10 @@ def build_ops_ui(settings: Settings, record: Recorder) -> APIRouter:
         check_csrf(request, session, _first(form))
         ids = _ids(form.get("id", []))
         if len(ids) > MAX_SELECTED:
-            raise ValueError(f"choose at most {MAX_SELECTED} dead letters at once")
+            raise InvalidInput(f"choose at most {MAX_SELECTED} dead letters at once")
         dag, status = _clean(_first(form).get("dag"), "dag"), _clean(_first(form).get("status"), "status")
         if status is not None and status not in letter_store.STATUSES:
-            raise ValueError(f"unknown status {status!r}: use one of {', '.join(letter_store.STATUSES)}")
+            raise InvalidInput(f"unknown status {status!r}: use one of {', '.join(letter_store.STATUSES)}")
         if not ids:
             return dlq_page(request, session, dag, status, http_status=400,
                             message="Select at least one dead letter to replay.")

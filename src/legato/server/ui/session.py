@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, quote
 from fastapi import Request
 
 from ...config import Settings
+from ...errors import InvalidInput
 from ...security import AuthError, Forbidden, authenticate, permits
 from ...store.tokens import TokenRow
 
@@ -119,11 +120,11 @@ async def read_form(request: Request) -> dict[str, str]:
     """An urlencoded form body as a flat dict (first value wins); bad input is a ValueError."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise ValueError("form too large")
+        raise InvalidInput("form too large")
     try:
         fields = parse_qs(body.decode(), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError) as exc:
-        raise ValueError(f"unreadable form: {exc}") from None
+        raise InvalidInput(f"unreadable form: {exc}") from None
     return {k: v[0] for k, v in fields.items()}
 
 
