@@ -47,3 +47,15 @@ def test_an_unknown_rule_is_refused_with_the_list() -> None:
         with pytest.raises(DagDefinitionError, match="unknown trigger_rule 'sometimes'; one of all_success"):
             EmptyTask("b", trigger_rule="sometimes")
     assert dag.spec().tasks["a"].trigger_rule == "one_done"
+
+
+def test_try_outcomes_keep_their_strings_across_processes() -> None:
+    import json
+    import pickle
+
+    from legato.engine.executors.base import Outcome, TryFinished
+
+    assert {str(o) for o in Outcome} == {"success", "failed", "skipped", "rescheduled", "deferred"}
+    done = TryFinished("r", "t", -1, 1, Outcome.FAILED, start=0.0, end=1.0)
+    again = pickle.loads(pickle.dumps(done))          # how a process worker reports it
+    assert again == done and again.state == "failed" and json.dumps(again.state) == '"failed"'

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .executors.base import TryFinished
+from .executors.base import Outcome, TryFinished
 
 log = logging.getLogger("legato.triggerer")
 
@@ -59,20 +59,20 @@ class Triggerer:
                     deadline_epoch: float | None, soft_fail: bool,
                     on_done: Callable[[TryFinished], None], start: float,
                     log_path: str | None, log_text: str | None) -> None:
-        state, error, error_type, retryable = "success", None, None, True
+        state, error, error_type, retryable = Outcome.SUCCESS, None, None, True
         try:
             timeout = None if deadline_epoch is None else max(0.0, deadline_epoch - time.time())
             await asyncio.wait_for(trigger.wait(), timeout)
         except TimeoutError:
             retryable = False
             if soft_fail:
-                state, error, error_type = "skipped", "sensor timed out", "Skip"
+                state, error, error_type = Outcome.SKIPPED, "sensor timed out", "Skip"
             else:
-                state, error, error_type = "failed", "sensor timed out", "SensorTimeout"
+                state, error, error_type = Outcome.FAILED, "sensor timed out", "SensorTimeout"
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a broken trigger fails its try
-            state, error, error_type = "failed", str(exc) or type(exc).__name__, type(exc).__name__
+            state, error, error_type = Outcome.FAILED, str(exc) or type(exc).__name__, type(exc).__name__
         finally:
             with self._lock:
                 self._pending -= 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol
 
 from ...store.results import StoredValue
@@ -54,13 +55,24 @@ class TryStarted:
         return (self.task_id, self.map_index)
 
 
+class Outcome(StrEnum):
+    """How a try ended, as a worker reports it (TryFinished.state); each member equals the
+    string it always was, so a report compares and serialises as before."""
+
+    SUCCESS = "success"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    RESCHEDULED = "rescheduled"      # a sensor pokes again later, without using a try
+    DEFERRED = "deferred"            # a sensor waits in the triggerer
+
+
 @dataclass(frozen=True, slots=True)
 class TryFinished:
     run_id: str
     task_id: str
     map_index: int
     try_number: int
-    state: str                   # "success" | "failed" | "skipped" | "rescheduled" | "deferred"
+    state: str                   # an Outcome
     start: float
     end: float
     error: str | None = None

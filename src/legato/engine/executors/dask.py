@@ -38,7 +38,7 @@ from typing import Any
 from ...extras import require
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture
-from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
+from .base import Outcome, TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
 
 log = logging.getLogger("legato.executors.dask")
 
@@ -84,7 +84,7 @@ def claim_path(home: str | Path, tid: TryId) -> Path:
 def _lost(request: TryRequest, why: str, start: float | None = None) -> TryFinished:
     now = time.time()
     return TryFinished(request.run_id, request.task_id, request.map_index,
-                       request.try_number, "failed", start=start or now, end=now,
+                       request.try_number, Outcome.FAILED, start=start or now, end=now,
                        error=why, error_type="TryLost")
 
 

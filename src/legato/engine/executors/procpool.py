@@ -35,7 +35,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from .base import TIKey, TryEvent, TryFinished, TryRequest, TryStarted
+from .base import Outcome, TIKey, TryEvent, TryFinished, TryRequest, TryStarted
 from .procworker import BEAT, WorkerGone, recv_msg, send_msg
 
 log = logging.getLogger("legato.executors.process")
@@ -54,7 +54,7 @@ def failed(request: TryRequest, error_type: str, error: str, *, start: float | N
            retryable: bool = True) -> TryFinished:
     now = time.time()
     return TryFinished(request.run_id, request.task_id, request.map_index, request.try_number,
-                       "failed", start=start or now, end=now, error=error,
+                       Outcome.FAILED, start=start or now, end=now, error=error,
                        error_type=error_type, retryable=retryable)
 
 

@@ -124,7 +124,7 @@ class _Worker:
 
 def _run_one(worker: _Worker, request: Any) -> None:
     from ..runner import run_try
-    from .base import TryFinished
+    from .base import Outcome, TryFinished
 
     worker.request, worker.started, worker.finished = request, time.monotonic(), False
     try:
@@ -135,7 +135,7 @@ def _run_one(worker: _Worker, request: Any) -> None:
             return
         now = time.time()
         worker.send(TryFinished(request.run_id, request.task_id, request.map_index,
-                                request.try_number, "failed", start=now, end=now,
+                                request.try_number, Outcome.FAILED, start=now, end=now,
                                 error=f"{type(exc).__name__}: {exc}",
                                 error_type=type(exc).__name__))
     finally:
