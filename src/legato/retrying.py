@@ -14,7 +14,7 @@ The places and their policies (each keeps the delays it documents):
 | `legato.io.fetch_all` (io/http.py) | backoff_s | max_wait | 50% |
 | OpenLineage sends (lineage/transport.py) | 0.2 s | 5 s | none |
 | a loop's store outage (store/faults.py) | 0.5 s | 30 s | none |
-| an event source's outage (events/listener.py) | 2 x interval | 300 s | none |
+| an event source's outage (events/listener.py) | 2 x its poll interval | 30 s | none |
 | warehouse and destination write conflicts, racing CREATE TABLEs (io/, quality/) | 5-20 ms | - | none |
 
 Stdlib only and pure apart from `sleep`, so every layer (the store included) may import it.

@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..authoring.dag import DAG
+from ..retrying import Backoff
 from .base import Source, deliverer
 from .triggers import FileArrival, Queue
 
@@ -75,7 +76,8 @@ class EventListener:
                 polled.failures, polled.due = 0, now + polled.source.interval_s
             except Exception as exc:  # noqa: BLE001 - one source's outage must not stop the rest
                 polled.failures += 1
-                wait = min(MAX_BACKOFF_S, polled.source.interval_s * 2 ** polled.failures)
+                wait = Backoff(2 * polled.source.interval_s, MAX_BACKOFF_S,
+                               jitter=0).delay(polled.failures)
                 polled.due = now + wait
                 log.warning("event source %s of DAG %s failed (%s: %s); retrying in %.0fs",
                             trigger.describe(), dag_id, type(exc).__name__, exc, wait)

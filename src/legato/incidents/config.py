@@ -253,10 +253,12 @@ SINK_TYPES: dict[str, type[SinkConfig]] = {
 
 def sink_from_spec(spec: dict[str, Any]) -> SinkConfig:
     kind = spec.get("type")
-    cls = SINK_TYPES.get(str(kind))
+    cls = SINK_TYPES.get(str(kind)) or _plugin_config(str(kind))
     if cls is None:
+        from .sinks import known
+
         raise IncidentConfigError(f"unknown incident sink type {kind!r}; known: "
-                                  f"{', '.join(sorted(SINK_TYPES))}")
+                                  f"{', '.join(known())}")
     names = {f.name for f in fields(cls)}
     unknown = set(spec) - names - {"type"}
     if unknown:
@@ -285,3 +287,12 @@ def parse_global_sinks(raw: str | None) -> tuple[SinkConfig, ...]:
             raise IncidentConfigError("LEGATO_INCIDENTS: each item must be an object with a 'type'")
         return tuple(sink_from_spec(i) for i in items)
     return tuple(Webhook(u.strip()) for u in text.split(",") if u.strip())
+
+
+def _plugin_config(kind: str) -> type[SinkConfig] | None:
+    """The config class of a sink registered in code or by the entry point group
+    `legato.incident_sinks` (incidents/sinks/__init__.py, the registry)."""
+    from .sinks import get
+
+    sink = get(kind)
+    return None if sink is None else sink.config

@@ -7,10 +7,11 @@ both with auth from a connection, timeouts and bounded retries.
   Credentials are never sent over plain `http://` except to a loopback host (refused with an
   error otherwise, unless `allow_insecure=True`), nor to another origin than the first URL's
   (a `Link: next` pointing elsewhere is refused).
-- Retries: 429, 500, 502, 503, 504 and connection errors/timeouts are retried up to `retries`
-  times, waiting `Retry-After` (seconds or an HTTP date) when the server sends it, else an
-  exponential backoff with jitter; every wait is capped at `max_wait`. Another 4xx fails at
-  once. The error names the URL (without credentials), the status and a body snippet.
+- Retries: 408, 425, 429, 5xx (legato.httpclient's policy) and connection errors/timeouts are
+  retried up to `retries` times, waiting `Retry-After` (seconds or an HTTP date) when the
+  server sends it, else legato.retrying's backoff (`backoff_s`, doubling, up to half taken off
+  as jitter); every wait is capped at `max_wait`. Another 4xx fails at once. The error names
+  the URL (without credentials), the status and a body snippet.
 - Pagination (`paginate=`): `None` one request; `"link"` follows RFC 5988 `Link: <...>;
   rel="next"`; `"cursor"` reads the next cursor at `cursor_path` (dotted, `meta.next`) and
   sends it as the query parameter `cursor_param`, ending on an empty/missing cursor; `"page"`
@@ -27,9 +28,11 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from .httpauth import Target, resolve_target, safe_url
+from ..httpclient import client as http_client
+from ..httpclient import describe, is_transient, retry_after, safe_url
+from ..retrying import Backoff
+from .httpauth import Target, resolve_target
 
-RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 PAGINATIONS = (None, "link", "cursor", "page")
 _SNIPPET = 300
 
@@ -53,31 +56,12 @@ def dig(body: Any, path: str | None) -> Any:
     return value
 
 
-def retry_after(header: str | None, now: float) -> float | None:
-    """Seconds to wait from a Retry-After header (delta seconds or an HTTP date)."""
-    if not header:
-        return None
-    header = header.strip()
-    if header.isdigit():
-        return float(header)
-    from email.utils import parsedate_to_datetime
-
-    try:
-        return max(0.0, parsedate_to_datetime(header).timestamp() - now)
-    except (TypeError, ValueError):
-        return None
-
-
-def backoff(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Full-jitter exponential backoff: uniform in [base, base * 2**attempt], capped."""
-    return min(cap, rng.uniform(base, base * 2 ** attempt))
-
-
 class _Fetcher:
     def __init__(self, client: Any, target: Target, retries: int, backoff_s: float,
                  max_wait: float, sleep: Callable[[float], None]) -> None:
         self.client, self.target = client, target
-        self.retries, self.backoff_s, self.max_wait = retries, backoff_s, max_wait
+        self.retries, self.max_wait = retries, max_wait
+        self.backoff = Backoff(backoff_s, max_wait, jitter=0.5)
         self.sleep, self.rng = sleep, random.Random()
 
     def get(self, url: str, params: Mapping[str, Any] | None) -> Any:
@@ -97,18 +81,18 @@ class _Fetcher:
             except httpx.TransportError as exc:
                 if last:
                     raise FetchError(f"{method} {shown} failed after {attempt + 1} attempt(s): "
-                                     f"{type(exc).__name__}: {exc}") from exc
-                self.sleep(backoff(attempt, self.backoff_s, self.max_wait, self.rng))
+                                     f"{describe(exc)}") from exc
+                self.sleep(self.backoff.delay(attempt + 1, self.rng))
                 continue
             if response.is_success:
                 return response
-            if response.status_code not in RETRY_STATUS or last:
+            if not is_transient(response.status_code) or last:
                 raise FetchError(
                     f"{method} {shown} returned HTTP {response.status_code} after {attempt + 1} "
                     f"attempt(s): {response.text[:_SNIPPET]}", response.status_code)
             wait = retry_after(response.headers.get("retry-after"), time.time())
             if wait is None:
-                wait = backoff(attempt, self.backoff_s, self.max_wait, self.rng)
+                wait = self.backoff.delay(attempt + 1, self.rng)
             self.sleep(min(wait, self.max_wait))
         raise AssertionError("unreachable")
 
@@ -145,15 +129,13 @@ def fetch_all(url: str, conn: str | None = None, paginate: str | None = None, *,
               backoff_s: float = 0.5, max_wait: float = 60.0, allow_insecure: bool = False,
               sleep: Callable[[float], None] = time.sleep) -> Iterator[Any]:
     """Yield every record of every page (lazily: a page is fetched when the last one is used)."""
-    import httpx
-
     if paginate not in PAGINATIONS:
         raise ValueError(f"paginate must be one of {PAGINATIONS}, got {paginate!r}")
     if paginate == "cursor" and not cursor_path:
         raise ValueError("paginate='cursor' needs cursor_path (where the next cursor is, e.g. "
                          "'meta.next_cursor')")
     target = resolve_target(url, conn, headers, allow_insecure)
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with http_client(timeout=timeout) as client:
         fetcher = _Fetcher(client, target, retries, backoff_s, max_wait, sleep)
         yield from _pages(fetcher, target, paginate, records, dict(params or {}), cursor_path,
                           cursor_param, page_param, start_page, max_pages)
@@ -209,8 +191,6 @@ def request(method: str, url: str = "", conn: str | None = None, *,
     it is safe: an idempotent method (GET, HEAD, OPTIONS, PUT, DELETE) or a request that
     carries an `Idempotency-Key` header. Any other failure raises FetchError naming the
     method, the URL without credentials, the status and a body snippet."""
-    import httpx
-
     target = resolve_target(url, conn, headers, allow_insecure)
     verb = method.upper()
     safe = verb in IDEMPOTENT_METHODS or any(k.lower() == "idempotency-key" for k in target.headers)
@@ -221,6 +201,6 @@ def request(method: str, url: str = "", conn: str | None = None, *,
         body["content"] = data
     elif data is not None:
         body["data"] = data
-    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+    with http_client(timeout=timeout) as client:
         fetcher = _Fetcher(client, target, retries if safe else 0, backoff_s, max_wait, sleep)
         return fetcher.send(verb, target.url, params=dict(params) if params else None, **body)

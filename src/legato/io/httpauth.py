@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
+
+from ..httpclient import safe_url
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
@@ -17,14 +19,6 @@ class Target:
     origin: str
     headers: dict[str, str] = field(default_factory=dict)
     auth: tuple[str, str] | None = None
-
-
-def safe_url(url: str) -> str:
-    """The URL without any user:password part, for logs and errors."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
 
 
 def _base(conn: Any) -> str:

@@ -16,12 +16,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..atomicfile import write_atomic
 from ..extras import require
 from .fsoptions import options_for
 
@@ -73,17 +72,8 @@ def write_bytes(url: str, data: bytes, *, conn: str | None = None,
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """legato.atomicfile's write: a temporary file in the same folder, fsync, rename."""
+    write_atomic(path, data)
 
 
 def read_text(url: str, *, encoding: str = "utf-8", conn: str | None = None,
