@@ -22,7 +22,6 @@ TABLE = ROOT / "docs" / "readme" / "settings.md"
 PENDING = {
     "io/warehouse.py": "legato_home()",
     "lineage/transport.py": "Settings.openlineage_api_key",
-    "security/secrets.py": "secret_key_env()",
 }
 FAMILIES = ("LEGATO_VAR_", "LEGATO_CONN_")
 # A read: environ.get("LEGATO_..."), getenv(...), environ["LEGATO_..."] (not an assignment to it)

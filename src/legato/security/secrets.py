@@ -29,6 +29,7 @@ from typing import Any
 
 from ..atomicfile import write_atomic
 from ..authoring.variables import Connection
+from ..config import secret_key_env
 from ..store import secrets as store
 from ..store.db import open_engine
 from .masking import generation as masking_generation
@@ -153,7 +154,7 @@ def _create_key_file(path: Path) -> None:
 
 def load_keyring(home: Path, *, create: bool = False) -> Keyring:
     """The keys from LEGATO_SECRET_KEY, else from the key file (made if `create`)."""
-    env = os.environ.get(KEY_ENV, "").strip()
+    env = secret_key_env()
     if env:
         return Keyring(_parse_keys(env, KEY_ENV), KEY_ENV)
     path = home / KEY_FILE
@@ -346,7 +347,7 @@ def rotate_key(database_url: str, home: Path, *, keep_old: bool = False) -> Rota
     home = Path(home)
     secrets = SecretStore(database_url, home)
     total = sum(1 for _ in secrets.rows())
-    if os.environ.get(KEY_ENV, "").strip():
+    if secret_key_env():
         keyring = load_keyring(home)
         rotated = _reencrypt(secrets, keyring, everything=False)
         return Rotation(KEY_ENV, keyring.primary_id, keyring.ids[1:], rotated, total)
