@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -48,10 +48,21 @@ class IncidentListener:
         self._queued: list[list[Any]] = []    # [incident, event, doc, merged, at]
 
     def attach(self, bus: Bus) -> IncidentListener:
-        bus.subscribe_in_tx(TaskFinished, self.on_tasks)
-        bus.subscribe_in_tx(SlaMissed, self.on_sla)
-        bus.subscribe_in_tx(RunFinished, self.on_runs)
+        bus.subscribe_in_tx(TaskFinished, self.handler(self._on_tasks))
+        bus.subscribe_in_tx(SlaMissed, self.handler(self._on_sla))
+        bus.subscribe_in_tx(RunFinished, self.handler(self._on_runs))
         return self
+
+    def handler(self, step: Callable[[sa.Connection, list[Any]], None]
+                ) -> Callable[[sa.Connection, list[Any]], None]:
+        """`step` as a bus handler: the outbox rows of what it did are written when it ends,
+        even when it fails part way (what it did before still commits with the engine)."""
+        def handle(conn: sa.Connection, events: list[Any]) -> None:
+            try:
+                step(conn, events)
+            finally:
+                self._enqueue(conn)
+        return handle
 
     # -- handlers (called inside the engine's transaction) -------------------------------
     def _open_tasks(self, conn: sa.Connection, dag_id: str) -> set[str]:
@@ -61,12 +72,6 @@ class IncidentListener:
             cached = (now, store.open_task_ids(conn, dag_id))
             self._open[dag_id] = cached
         return cached[1]
-
-    def on_tasks(self, conn: sa.Connection, events: list[TaskFinished]) -> None:
-        try:
-            self._on_tasks(conn, events)
-        finally:
-            self._enqueue(conn)
 
     def _may_have_open(self, conn: sa.Connection, ev: TaskFinished) -> bool:
         """Whether the task may have an open incident: for a success, the cached set (the hot
@@ -109,24 +114,12 @@ class IncidentListener:
         self._enqueue(conn)
         return done
 
-    def on_sla(self, conn: sa.Connection, events: list[SlaMissed]) -> None:
-        try:
-            self._on_sla(conn, events)
-        finally:
-            self._enqueue(conn)
-
     def _on_sla(self, conn: sa.Connection, events: list[SlaMissed]) -> None:
         for ev in events:
             error = f"run {ev.run_id} did not finish by its SLA deadline {ev.deadline.isoformat()}"
             self._occur(conn, ev.dag_id, None, -1, "sla_miss", "SlaMissed", error, ev.run_id, 0,
                         ev.at)
             self._open_tasks(conn, ev.dag_id).add("")
-
-    def on_runs(self, conn: sa.Connection, events: list[RunFinished]) -> None:
-        try:
-            self._on_runs(conn, events)
-        finally:
-            self._enqueue(conn)
 
     def _on_runs(self, conn: sa.Connection, events: list[RunFinished]) -> None:
         for ev in events:
