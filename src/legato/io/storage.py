@@ -161,6 +161,18 @@ def write_csv(url: str, records: Iterable[Mapping[str, Any]], *,
     return write_text(url, out.getvalue(), conn=conn, options=options)
 
 
+def delete(url: str, *, conn: str | None = None, options: Mapping[str, Any] | None = None) -> None:
+    """Remove one file (a missing one is an error, FileNotFoundError)."""
+    path = local_path(url)
+    if path is not None:
+        path.unlink()
+        return
+    fs, p = _fs(url, conn, options)
+    if not fs.isfile(p):
+        raise FileNotFoundError(url)
+    fs.rm_file(p)
+
+
 # -- listing ----------------------------------------------------------------------------------
 
 def ls(url_or_glob: str, *, conn: str | None = None,

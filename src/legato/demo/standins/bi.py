@@ -1,5 +1,7 @@
 """A BI tool's dataset API (Tableau- or Looker-like): `POST /api/v1/datasets/{name}/refresh`
-queues a refresh of a dashboard's dataset (202 `{"refresh_id", "dataset", "status"}`);
+queues a refresh of a dashboard's dataset (202 `{"refresh_id", "dataset", "status"}`), or
+answers 423 while the dataset is locked (`locked`: the finance dataset is, by a month-end
+extract, so the gallery has a pipeline that fails for a reason outside it);
 `GET /api/v1/datasets/{name}/refreshes` lists them. Bearer token auth."""
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ TOKEN = "demo-bi-token"
 class BiTool(StandIn):
     name = "bi"
 
-    def __init__(self, *, token: str = TOKEN) -> None:
+    def __init__(self, *, token: str = TOKEN, locked: tuple[str, ...] = ("finance-revenue",)) -> None:
         self.token = token
+        self.locked = set(locked)
         self.refreshes: list[dict[str, Any]] = []
+        self.refused: list[str] = []
         super().__init__()
 
     def routes(self) -> list[tuple[str, str, Any]]:
@@ -28,6 +32,10 @@ class BiTool(StandIn):
     def refresh(self, req: Request, name: str) -> Reply:
         if bearer_token(req) != self.token:
             return error(401, "missing or wrong API token")
+        if name in self.locked:
+            with self.lock:
+                self.refused.append(name)
+            return error(423, f"dataset {name!r} is locked by a running month-end extract")
         with self.lock:
             item = {"refresh_id": f"RF-{len(self.refreshes) + 1}", "dataset": name,
                     "status": "queued", "requested_at": datetime.now(UTC).isoformat(),

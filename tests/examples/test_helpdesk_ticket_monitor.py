@@ -1,0 +1,38 @@
+"""examples/helpdesk_ticket_monitor.py: the HTTP sensor waits for a customer's High ticket,
+the ticket is fetched, enriched with the customer's tier from the warehouse and published on
+the embedded queue, keyed by the ticket."""
+
+from __future__ import annotations
+
+import threading
+
+from legato.demo import seed
+from legato.demo.standins import StandIns, data
+
+from .conftest import example, queue_messages, states
+
+
+def test_a_customer_ticket_is_found_enriched_and_routed(world: StandIns) -> None:
+    seed.warehouse_reference_data()
+    seed.customer_ticket(world.helpdesk.url, customer_id="C-001", summary="an old ticket")
+    world.helpdesk.tickets["SUP-1"].status = "In Progress"          # not new: not picked
+    dag = example("helpdesk_ticket_monitor")["helpdesk_ticket_monitor"]
+    searched = threading.Event()
+
+    def open_when_polled() -> None:      # the ticket arrives after the sensor's first poke
+        while not world.helpdesk.seen("GET", "/rest/api/3/search/jql"):
+            searched.wait(0.01)
+        seed.customer_ticket(world.helpdesk.url, customer_id="C-007")
+
+    opener = threading.Thread(target=open_when_polled)
+    opener.start()
+    result = dag.run()
+    opener.join()
+    assert result.state == "success", states(result)
+    tier = next(c for c in data.customers() if c["customer_id"] == "C-007")
+    [message] = queue_messages("helpdesk-tickets")
+    assert message["key"] == "SUP-2" and message["customer_id"] == "C-007"
+    assert message["tier"] == tier["tier"] and message["region"] == tier["region"]
+    assert message["sla_hours"] == {"gold": 1, "silver": 4, "bronze": 8}[tier["tier"]]
+    assert len(world.helpdesk.seen("GET", "/rest/api/3/search/jql")) >= 2    # it waited
+    assert world.helpdesk.seen("GET", "/rest/api/3/issue/SUP-2")
