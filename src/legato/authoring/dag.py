@@ -103,7 +103,7 @@ class DAG:
         self.is_paused_upon_creation = is_paused_upon_creation
         self.fileloc = _caller_file()
         self.tasks: dict[str, Task] = {}
-        self._upstream: dict[str, list[str]] = {}
+        self._upstream: dict[str, dict[str, None]] = {}   # task -> its upstream ids, in order
         self._spec: DagSpec | None = None
         self._spec_json = ""
 
@@ -132,7 +132,7 @@ class DAG:
                 n += 1
             task_id = f"{task_id}__{n}"
         self.tasks[task_id] = task
-        self._upstream[task_id] = []
+        self._upstream[task_id] = {}
         self._spec = None
         return task_id
 
@@ -140,8 +140,8 @@ class DAG:
         if upstream_id == downstream_id:
             raise DagCycleError(f"DAG {self.dag_id!r}: task {upstream_id!r} cannot depend on itself")
         ups = self._upstream[downstream_id]
-        if upstream_id not in ups:
-            ups.append(upstream_id)
+        if upstream_id not in ups:                 # a dict: O(1) even with 10,000 upstreams
+            ups[upstream_id] = None
             self._spec = None
 
     def upstream_of(self, task_id: str) -> tuple[str, ...]:
@@ -154,12 +154,14 @@ class DAG:
         """Task ids, upstream before downstream; raises DagCycleError naming the cycle."""
         order: list[str] = []
         state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+        upstream = {t: list(ups) for t, ups in self._upstream.items()}
         for root in self.tasks:
             if root not in state:
-                self._visit(root, state, order)
+                self._visit(root, state, order, upstream)
         return order
 
-    def _visit(self, root: str, state: dict[str, int], order: list[str]) -> None:
+    def _visit(self, root: str, state: dict[str, int], order: list[str],
+               upstream: dict[str, list[str]]) -> None:
         stack: list[tuple[str, int]] = [(root, 0)]
         path: list[str] = []
         while stack:
@@ -167,7 +169,7 @@ class DAG:
             if i == 0:
                 state[node] = 1
                 path.append(node)
-            ups = self._upstream[node]
+            ups = upstream[node]
             if i < len(ups):
                 stack.append((node, i + 1))
                 nxt = ups[i]

@@ -92,6 +92,19 @@ def render(value: Any, variables: dict[str, Any]) -> Any:
     return value
 
 
+def has_template(value: Any) -> bool:
+    """Whether `render` would change anything in `value` (a string with {{ or {% inside,
+    at any depth): most fields of most tasks are plain, and building the variables is then
+    the larger part of a no-op try."""
+    if isinstance(value, str):
+        return "{{" in value or "{%" in value
+    if isinstance(value, list | tuple):
+        return any(has_template(v) for v in value)
+    if isinstance(value, dict):
+        return any(has_template(v) for v in value.values())
+    return False
+
+
 def template_variables(ctx: Any) -> dict[str, Any]:
     """The names a template sees: the context plus `macros`; a task that defines
     `template_context(ctx)` (an Airflow operator) supplies its own names instead."""

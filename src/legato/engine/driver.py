@@ -108,8 +108,11 @@ class RunDriver:
         self.lengths: dict[str, int | None] = {}
         self.due: dict[TIKey, datetime] = {}
         self.in_flight: dict[TIKey, _InFlight] = {}
+        self.timed: dict[TIKey, _InFlight] = {}    # the in-flight tries with a deadline
         self.to_submit: list[TIKey] = []
         self.candidates: set[str] = set(spec.order)
+        self.order_index = {t: i for i, t in enumerate(spec.order)}
+        self.unfinished = 0                         # instances not in a finished state
         self.first_poke: dict[TIKey, float] = {}   # sensors: kept across reschedules
         self.poke_logs: dict[TIKey, str] = {}      # sensors: earlier pokes' inline logs
         self.to_defer: list[tuple[TryFinished, float | None]] = []
@@ -135,6 +138,10 @@ class RunDriver:
                 self.due[key] = r.next_try_at
         self._add_new_tasks()
         self._restore_lengths()
+        self._count_unfinished()
+
+    def _count_unfinished(self) -> None:
+        self.unfinished = sum(1 for i in self.info.values() if i.state not in FINISHED)
 
     def _restore_lengths(self) -> None:
         """The lengths a pending mapped task will expand by, known before this driver began:
@@ -199,6 +206,7 @@ class RunDriver:
         """Move an instance to `state` (checked against the state machine, unless `forced`:
         an operator's clear or mark is outside its moves) and stage the row."""
         inst = self.info[key]
+        self.unfinished += (inst.state in FINISHED) - (state in FINISHED)
         inst.state = state if forced else check_transition(inst.state, state)
         for name, value in fields.items():
             setattr(inst, name, value)
@@ -218,7 +226,7 @@ class RunDriver:
     def _plan_once(self, now: datetime) -> bool:
         self.candidates.update(k[0] for k in self.due)
         p = plan(self.spec, self.states, self.candidates, lengths=self.lengths, due=self.due,
-                 now=now)
+                 now=now, order_index=self.order_index)
         self.candidates = set()
         for key, state in p.set_state:
             self._set(key, state, end=now)
@@ -245,6 +253,7 @@ class RunDriver:
         self.batch.instances.pop(placeholder, None)
         self.batch.deletes.append(placeholder)
         tries = self.info.pop(placeholder).try_number     # > 0 after a clear: numbers go on
+        self.unfinished += n - 1
         self.states[task_id] = {}
         for i in range(n):
             key = (task_id, i)
@@ -283,20 +292,28 @@ class RunDriver:
             return
         if isinstance(event, TryStarted):
             timeout = self.spec.tasks[event.task_id].timeout_s
-            flight.deadline = None if timeout is None else time.monotonic() + timeout
+            if timeout is not None:
+                flight.deadline = time.monotonic() + timeout
+                self.timed[event.key] = flight
             self._set(event.key, TaskState.RUNNING, start=_utc(event.at))
             return
         if event.state == "deferred":
             self._defer(event, flight)
             return
-        del self.in_flight[event.key]
+        self._landed(event.key)
         self._finish(event)
+
+    def _landed(self, key: TIKey) -> _InFlight | None:
+        """The try of `key` is no longer in flight (it ended, or was given up)."""
+        self.timed.pop(key, None)
+        return self.in_flight.pop(key, None)
 
     def _defer(self, ev: TryFinished, flight: _InFlight) -> None:
         """The sensor left its worker: the try stays in flight (no execution deadline) while
         the triggerer waits; its outcome comes back through the executor's event stream."""
         flight.deadline = None
         flight.cancelled_at = None
+        self.timed.pop(ev.key, None)
         self._set(ev.key, TaskState.DEFERRED, start=_utc(ev.start))
         first = ev.first_poke if ev.first_poke is not None else ev.start
         deadline = None if ev.sensor_timeout_s is None else first + ev.sensor_timeout_s
@@ -393,7 +410,7 @@ class RunDriver:
 
     def _check_timeouts(self) -> None:
         now = time.monotonic()
-        for key, flight in list(self.in_flight.items()):
+        for key, flight in list(self.timed.items()):
             if flight.deadline is None or now < flight.deadline:
                 continue
             if flight.cancelled_at is None:
@@ -401,7 +418,7 @@ class RunDriver:
                 self.executor.cancel(self.run.run_id, key)
             elif now - flight.cancelled_at >= TIMEOUT_GRACE_S:
                 timeout = self.spec.tasks[key[0]].timeout_s
-                del self.in_flight[key]
+                self._landed(key)
                 self._finish(TryFinished(
                     self.run.run_id, key[0], key[1], flight.try_number, "failed",
                     start=(self.info[key].start or datetime.now(UTC)).timestamp(),
@@ -413,7 +430,7 @@ class RunDriver:
         if self.due:
             waits.append((min(self.due.values()) - now).total_seconds())
         mono = time.monotonic()
-        for flight in self.in_flight.values():
+        for flight in self.timed.values():
             if flight.deadline is not None:
                 waits.append(flight.deadline - mono)
             if flight.cancelled_at is not None:
@@ -442,11 +459,14 @@ class RunDriver:
         while True:
             while self._plan_once(now):
                 pass
-            outcome = run_outcome(self.spec, self.states)
+            outcome = run_outcome(self.spec, self.states) if self.unfinished <= 0 else None
             if outcome is not None:
                 return self._close(outcome, now)
             if self.to_submit or self.in_flight or self.due:
                 break
+            self._count_unfinished()           # nothing moves: recount before deciding stuck
+            if self.unfinished == 0:
+                continue
             self._fail_stuck(now)
         self._flush()
         self._submit_pending()
@@ -536,12 +556,14 @@ class RunDriver:
                       end=None, error=None, error_type=None)
         tries = {t: 0 for t, _ in plan.add}
         for key in plan.drop:
+            self.unfinished -= self.info[key].state not in FINISHED
             tries[key[0]] = max(tries.get(key[0], 0), self.info.pop(key).try_number)
             self.states[key[0]].pop(key[1], None)
             self.batch.instances.pop(key, None)
             self.batch.deletes.append(key)
             self.due.pop(key, None)
         for key in plan.add:
+            self.unfinished += 1
             self.info[key] = _Instance(TaskState.SCHEDULED, tries[key[0]])
             self.states[key[0]][key[1]] = TaskState.SCHEDULED
             self.batch.inserts.append(key)
@@ -557,7 +579,7 @@ class RunDriver:
         TaskFinished is published), but updates no dataset: nothing was produced."""
         target = TaskState(state)
         for key in plan_mark(self.states, task_ids, state):
-            flight = self.in_flight.pop(key, None)
+            flight = self._landed(key)
             if flight is not None:
                 self.executor.cancel(self.run.run_id, key)
                 self.batch.tries[(key[0], key[1], flight.try_number)] = try_store.TryRow(
@@ -595,6 +617,7 @@ class RunDriver:
             else:
                 self._set(key, TaskState.FAILED, end=now, error=error, error_type="RunCancelled")
         self.in_flight.clear()
+        self.timed.clear()
         self.due.clear()
         self.to_submit.clear()
         self.to_defer.clear()

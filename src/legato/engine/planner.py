@@ -99,13 +99,18 @@ def _plan_task(t: TaskSpec, states: RunStates, lengths: Mapping[str, int | None]
 
 def plan(spec: DagSpec, states: RunStates, candidates: Iterable[str], *,
          lengths: Mapping[str, int | None], due: Mapping[TIKey, datetime],
-         now: datetime) -> Plan:
-    """Decide for each candidate task (in topological order) what to do with its instances."""
+         now: datetime, order_index: Mapping[str, int] | None = None) -> Plan:
+    """Decide for each candidate task (in topological order) what to do with its instances.
+    With `order_index` (task -> position in spec.order) the work is proportional to the
+    candidates, not to the DAG (a chain's hop costs the same at 100 tasks or 5,000)."""
     result = Plan()
-    wanted = set(candidates)
-    for task_id in spec.order:
-        if task_id in wanted:
-            _plan_task(spec.tasks[task_id], states, lengths, due, now, result)
+    if order_index is not None:
+        ordered = sorted(set(candidates), key=order_index.__getitem__)
+    else:
+        wanted = set(candidates)
+        ordered = [t for t in spec.order if t in wanted]
+    for task_id in ordered:
+        _plan_task(spec.tasks[task_id], states, lengths, due, now, result)
     return result
 
 

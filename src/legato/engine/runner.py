@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from typing import Any
 from ..authoring.context import Context, reset_current_context, set_current_context
 from ..authoring.errors import Fail, Skip
 from ..authoring.task import Task
-from ..authoring.templating import render, template_variables
+from ..authoring.templating import has_template, render, template_variables
 from ..authoring.variables import reset_resolver, use_resolver
 from ..compat.airflow import serving as airflow_serving
 from ..retrying import call_with_retries
@@ -100,6 +101,9 @@ def _rendered(task: Task, ctx: Context) -> Task:
     """A copy of the task with its templated fields rendered (the original stays a template)."""
     if not task.template_fields:
         return task
+    if not getattr(task, "template_ext", None) and not hasattr(task, "template_context") \
+            and not any(has_template(getattr(task, name)) for name in task.template_fields):
+        return task                       # nothing to render (Airflow's .sql files aside)
     variables = template_variables(ctx)
     clone = copy.copy(task)
     for name in task.template_fields:
@@ -189,9 +193,8 @@ def run_try(req: TryRequest,
     """Run one try to its end, report its start and outcome, and return the outcome; never
     raises for task errors. The log file is written after the outcome is reported."""
     home = Path(req.home)
-    path = log_path(home / "logs", req.dag_id, req.run_id, req.task_id, req.map_index,
-                    req.try_number)
-    log = TryLog(path)
+    log = TryLog(lambda: log_path(home / "logs", req.dag_id, req.run_id, req.task_id,
+                                  req.map_index, req.try_number))
     start = time.time()
     if report is not None:
         report(TryStarted(req.run_id, req.task_id, req.map_index, req.try_number, start))
@@ -211,7 +214,9 @@ def run_try(req: TryRequest,
         ctx = _build_context(req, task, xcom)
         token = set_current_context(ctx)
         try:
-            with airflow_serving():     # Airflow tasks may import airflow names at run time
+            # Airflow tasks may import airflow names at run time; others need no serving
+            # (opening it scans sys.modules, a quarter of a no-op try's cost)
+            with airflow_serving() if getattr(dag, "serves_airflow", False) else nullcontext():
                 fields = _execute(task, ctx, req, home / "results", xcom)
         finally:
             reset_current_context(token)

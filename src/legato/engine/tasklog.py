@@ -20,6 +20,7 @@ import logging
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -48,13 +49,19 @@ class TryLog:
     noted, lines stay in memory (the last MEMORY_MAX_LINES), and `finish` reports the error
     with the log's tail inline, so the try's record says what happened to its log."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, path: Path | Callable[[], Path]) -> None:
+        self._path = path                 # a callable: built only if a file is written
         self._lines: list[str] = []
         self._file: TextIO | None = None
         self._write_through_at = time.monotonic() + WRITE_THROUGH_AFTER_S
         self._partial = ""
         self.error: str | None = None
+
+    @property
+    def path(self) -> Path:
+        if callable(self._path):
+            self._path = self._path()
+        return self._path
 
     def _open(self) -> None:
         try:

@@ -164,9 +164,13 @@ def hold_run(conn: sa.Connection, run_id: str, owner: str) -> bool:
     still owns the run, so a driver that lost its run cannot write after an adoption. Plain
     SQL: it runs with every commit of every driver, and Core's overhead tripled its cost."""
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    done = conn.exec_driver_sql(f"UPDATE dag_runs SET owner = owner WHERE run_id = {mark} "
-                                f"AND owner = {mark}", (run_id, owner))
-    return done.rowcount == 1
+    cursor = conn.connection.cursor()      # the transaction's own connection, minus Core
+    try:
+        cursor.execute(f"UPDATE dag_runs SET owner = owner WHERE run_id = {mark} "
+                       f"AND owner = {mark}", (run_id, owner))
+        return cursor.rowcount == 1
+    finally:
+        cursor.close()
 
 
 def running_owners(conn: sa.Connection) -> dict[str | None, int]:

@@ -47,23 +47,52 @@ class TryRow:
     log_error: str | None = None       # why the log could not be written
 
 
-_INSTANCE_FIELDS = ("state", "try_number", "next_try_at", "start_date", "end_date", "error",
-                    "error_type")
-_update_instance = (
-    task_instances.update()
-    .where(task_instances.c.run_id == sa.bindparam("k_run"))
-    .where(task_instances.c.task_id == sa.bindparam("k_task"))
-    .where(task_instances.c.map_index == sa.bindparam("k_map"))
-    .values({f: sa.bindparam(f) for f in _INSTANCE_FIELDS})
-)
+# The driver's hot statements (every try writes an instance twice and a try row once) run as
+# plain SQL with tuple parameters: SQLAlchemy Core's per-row work (a dict, compiled parameter
+# processing) cost more than the database. Datetimes go through the column type's own bind
+# processor, so what is stored is exactly what Core would store.
+_INSERT_INSTANCE = ("INSERT INTO task_instances (run_id, task_id, map_index, state, try_number) "
+                    "VALUES (?, ?, ?, ?, 0)")
+_UPDATE_INSTANCE = ("UPDATE task_instances SET state = ?, try_number = ?, next_try_at = ?, "
+                    "start_date = ?, end_date = ?, error = ?, error_type = ? "
+                    "WHERE run_id = ? AND task_id = ? AND map_index = ?")
+_INSERT_TRY = ("INSERT INTO task_tries (run_id, task_id, map_index, try_number, state, "
+               "start_date, end_date, error, error_type, log_path, log_text, log_error) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+
+def _sql(conn: sa.Connection, text: str) -> str:
+    return text if conn.dialect.paramstyle == "qmark" else text.replace("?", "%s")
+
+
+def execute_many(conn: sa.Connection, text: str, rows: Sequence[tuple[Any, ...]]) -> None:
+    """`text` (with ? marks) for each row, on the DBAPI cursor of `conn`'s transaction: the
+    same connection and transaction as Core's, without its per-statement bookkeeping."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.executemany(_sql(conn, text), rows)
+    finally:
+        cursor.close()
+
+
+def _time_param(conn: sa.Connection) -> Any:
+    """The bind processor of the store's datetime columns for this connection's dialect."""
+    dialect = conn.dialect
+    found = _TIME_BINDERS.get(dialect.name)
+    if found is None:
+        found = _TIME_BINDERS[dialect.name] = (
+            task_instances.c.start_date.type.bind_processor(dialect) or (lambda v: v))
+    return found
+
+
+_TIME_BINDERS: dict[str, Any] = {}
 
 
 def insert_instances(conn: sa.Connection, run_id: str,
                      keys: Iterable[tuple[str, int]], state: str) -> None:
-    rows = [{"run_id": run_id, "task_id": t, "map_index": m, "state": state, "try_number": 0}
-            for t, m in keys]
+    rows = [(run_id, t, m, state) for t, m in keys]
     if rows:
-        conn.execute(task_instances.insert(), rows)
+        execute_many(conn, _INSERT_INSTANCE, rows)
 
 
 def delete_instance(conn: sa.Connection, run_id: str, task_id: str, map_index: int) -> None:
@@ -76,16 +105,21 @@ def update_instances(conn: sa.Connection, rows: Sequence[InstanceRow]) -> None:
     """Write the full current state of each instance (last write per key wins)."""
     if not rows:
         return
-    params = [{"k_run": r.run_id, "k_task": r.task_id, "k_map": r.map_index,
-               **{f: getattr(r, f) for f in _INSTANCE_FIELDS}} for r in rows]
-    conn.execute(_update_instance, params)
+    t = _time_param(conn)
+    execute_many(conn, _UPDATE_INSTANCE, [
+        (r.state, r.try_number, t(r.next_try_at), t(r.start_date), t(r.end_date), r.error,
+         r.error_type, r.run_id, r.task_id, r.map_index) for r in rows])
 
 
 def insert_tries(conn: sa.Connection, rows: Sequence[TryRow]) -> None:
     """Record finished tries. Each try is written once, when it ends; a second write of the
     same try would be a second outcome and fails on the primary key, as it should."""
     if rows:
-        conn.execute(task_tries.insert(), [{f: getattr(r, f) for f in TryRow.__slots__} for r in rows])
+        t = _time_param(conn)
+        execute_many(conn, _INSERT_TRY, [
+            (r.run_id, r.task_id, r.map_index, r.try_number, r.state, t(r.start_date),
+             t(r.end_date), r.error, r.error_type, r.log_path, r.log_text, r.log_error)
+            for r in rows])
 
 
 def _instance(r: Any) -> InstanceRow:

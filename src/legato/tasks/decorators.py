@@ -12,11 +12,10 @@ imports a kind of task (DESIGN.md layering; authoring -> tasks was a package cyc
 from __future__ import annotations
 
 import functools
-import inspect
 from collections.abc import Callable
 from typing import Any
 
-from .python import BranchTask, PythonTask
+from .python import BranchTask, PythonTask, call_plan
 
 
 class TaskFactory:
@@ -66,7 +65,7 @@ def _check_context_binding(fn: Callable[..., Any], args: tuple[Any, ...],
     from ..authoring.errors import DagDefinitionError
 
     try:
-        bound = inspect.signature(fn).bind_partial(*args, **kwargs).arguments
+        bound = call_plan(fn).signature.bind_partial(*args, **kwargs).arguments
     except TypeError as exc:
         raise DagDefinitionError(f"task {fn.__name__!r}: {exc}") from None
     for name in bound:

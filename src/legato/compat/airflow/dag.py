@@ -152,6 +152,8 @@ def _dag_callback(dag: DAG, fn: Any) -> Any:
 class DAG(LegatoDAG):
     """Airflow's DAG: `DAG("id", schedule=..., start_date=..., default_args=...)`."""
 
+    serves_airflow = True          # its tasks may import airflow names: the runner serves them
+
     def __init__(self, dag_id: str, description: str | None = None, schedule: Any = NOTSET, *,
                  schedule_interval: Any = NOTSET, timetable: Any = None,
                  start_date: Any = None, end_date: Any = None,
