@@ -139,4 +139,4 @@ def counts_by_status(conn: sa.Connection, dag_id: str | None = None) -> dict[str
     q = sa.select(c.status, sa.func.count()).group_by(c.status)
     if dag_id is not None:
         q = q.where(c.dag_id == dag_id)
-    return dict(conn.execute(q).tuples())
+    return dict(conn.execute(q).all())   # a Result has keys(): dict(result) would misread it
