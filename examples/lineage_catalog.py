@@ -49,7 +49,7 @@ with DAG("inventory_forecast", schedule=[PRODUCT], start_date="2024-03-01",
         Warehouse().load("inventory_forecast", rows, mode="merge", keys=["sku"])
         return rows
 
-    @task(outlets=[REPORT])
+    @task(inlets=[FORECAST], outlets=[REPORT])
     def publish_report(rows, ctx):
         return storage.write_csv(f"{ctx.var('landing_bucket')}/reports/inventory_forecast.csv", rows)
 

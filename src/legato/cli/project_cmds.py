@@ -2,7 +2,9 @@
 
 `init` writes a starter project and never overwrites: if any file it would write exists, it
 lists them and writes nothing. `demo` runs the packaged demo DAG on a store of its own (a new
-temporary folder unless `--home`), so it never touches the user's `~/.legato`.
+temporary folder unless `--home`), so it never touches the user's `~/.legato`; `demo --all`
+and `demo NAME` run the example gallery against local stand-ins the same way
+(legato.demo.gallery_run; the summary is printed by gallery_output.py), `demo --list` lists it.
 """
 
 from __future__ import annotations
@@ -116,13 +118,32 @@ def _print_report(report: Any) -> None:
 
 
 def demo(
+    name: Annotated[str | None, typer.Argument(
+        help="Run one example of the gallery (legato demo --list shows them).")] = None,
+    run_all: Annotated[bool, typer.Option("--all", help="Run every example of the gallery.")] = False,
+    list_them: Annotated[bool, typer.Option("--list", help="List the gallery's examples.")] = False,
     home: Annotated[Path | None, typer.Option(
         "--home", help="Where to keep the demo's store (default: a new temporary folder).")] = None,
+    examples: Annotated[Path | None, typer.Option(
+        "--examples", help="The gallery's folder (default: ./examples or the source checkout's).")]
+        = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")] = False,
 ) -> None:
-    """Run a demo pipeline: a flaky extract retried, bad records to dead letters, a failing
-    report that opens an incident, and a secret masked in the log. Exit 0 when the demo ran
-    as designed (its run is meant to fail), 1 when the demo itself broke."""
+    """Without arguments: a small pipeline (a flaky extract retried, bad records to dead letters,
+    a failing report that opens an incident, a secret masked in the log). With --all or NAME:
+    the article's pipelines from examples/ against local stand-ins (procurement API, DDoS API,
+    helpdesk, chat), ending with a summary. Exit 0 when everything ran as designed (some runs
+    are meant to fail), 1 when something did not, 2 for bad arguments."""
+    if list_them:
+        _list_gallery(as_json)
+        return
+    if name is not None or run_all:
+        _run_gallery(name, run_all, home, examples, as_json)
+        return
+    _small_demo(home, as_json)
+
+
+def _small_demo(home: Path | None, as_json: bool) -> None:
     from ..demo._run import run_demo
 
     folder = (home or Path(tempfile.mkdtemp(prefix="legato-demo-"))).resolve()
@@ -137,6 +158,51 @@ def demo(
         emit_json(report.to_json())
     else:
         _print_report(report)
+
+
+def _list_gallery(as_json: bool) -> None:
+    from ..demo.gallery import GALLERY
+
+    if as_json:
+        emit_json([{"name": e.name, "section": e.section, "shows": e.shows, "how": e.how,
+                    "dags": list(e.dag_ids)} for e in GALLERY])
+        return
+    console().print(table("the gallery: examples/<name>.py, `legato demo <name>`",
+                          ["name", "article section", "shows", "driven by"],
+                          [[e.name, e.section, e.shows, e.how] for e in GALLERY]))
+
+
+def _run_gallery(name: str | None, run_all: bool, home: Path | None, examples: Path | None,
+                 as_json: bool) -> None:
+    from ..demo.gallery import GALLERY, find_examples, plan
+    from ..demo.gallery_run import run_gallery
+    from .gallery_output import print_gallery, print_progress
+
+    if name is not None and run_all:
+        raise fail_usage("give an example's NAME or --all, not both")
+    names = [e.name for e in GALLERY] if run_all else [str(name)]
+    try:
+        plan(names)
+        folder = find_examples(examples)
+    except (KeyError, FileNotFoundError) as exc:
+        raise fail_usage(str(exc.args[0]) if exc.args else str(exc)) from None
+    where = (home or Path(tempfile.mkdtemp(prefix="legato-gallery-"))).resolve()
+    out = console()
+    out.file = sys.stdout           # the gallery sends the tasks' own output to a log file
+    if not as_json:
+        out.print(f"the gallery from {folder}, in its own store {where}", highlight=False)
+    try:
+        report = run_gallery(names, where, folder,
+                             on_result=None if as_json else lambda r: print_progress(out, r))
+    except Exception as exc:  # noqa: BLE001 - the demo reports, never a traceback
+        sys.stderr.write(f"error: the gallery failed: {type(exc).__name__}: {exc}\n")
+        raise typer.Exit(EXIT_FAILED) from None
+    if as_json:
+        emit_json(report.to_json())
+    else:
+        print_gallery(out, report)
+    if not report.ok:
+        raise typer.Exit(EXIT_FAILED)
 
 
 def register(app: typer.Typer) -> None:
