@@ -110,3 +110,19 @@ class _FakeWorld:
         @staticmethod
         def runs_of(dag_id: str) -> list:
             return []
+
+
+def test_without_duckdb_the_gallery_names_the_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    import legato.extras as extras
+
+    real = extras.require
+
+    def missing(module: str, what: str | None = None):
+        if module == "duckdb":
+            raise extras.explain(ModuleNotFoundError("No module named 'duckdb'", name="duckdb"), what)
+        return real(module, what)
+
+    monkeypatch.setattr(extras, "require", missing)
+    result = CliRunner().invoke(app, ["demo", "hello"])
+    assert result.exit_code == 1 and "pip install 'legato[duckdb]'" in result.output
+    assert "Traceback" not in result.output

@@ -176,6 +176,7 @@ def _run_gallery(name: str | None, run_all: bool, home: Path | None, examples: P
                  as_json: bool) -> None:
     from ..demo.gallery import GALLERY, find_examples, plan
     from ..demo.gallery_run import run_gallery
+    from ..extras import MissingExtra, require
     from .gallery_output import print_gallery, print_progress
 
     if name is not None and run_all:
@@ -186,6 +187,11 @@ def _run_gallery(name: str | None, run_all: bool, home: Path | None, examples: P
         folder = find_examples(examples)
     except (KeyError, FileNotFoundError) as exc:
         raise fail_usage(str(exc.args[0]) if exc.args else str(exc)) from None
+    try:
+        require("duckdb", "the gallery's warehouse")
+    except MissingExtra as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        raise typer.Exit(EXIT_FAILED) from None
     where = (home or Path(tempfile.mkdtemp(prefix="legato-gallery-"))).resolve()
     out = console()
     out.file = sys.stdout           # the gallery sends the tasks' own output to a log file
