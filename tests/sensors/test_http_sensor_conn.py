@@ -78,6 +78,15 @@ def _wait_for(check, event: threading.Event) -> None:
     event.set()
 
 
+def _open_after(desk: Helpdesk, polls: int) -> threading.Thread:
+    """Open OPS-1 once the sensor has asked for it `polls` times (it is missing until then)."""
+    asked = lambda: len(desk.seen("GET", "/rest/api/3/issue/")) >= polls     # noqa: E731
+    opener = threading.Thread(target=lambda: (_wait_for(asked, threading.Event()),
+                                              _open_ticket(desk, "High")))
+    opener.start()
+    return opener
+
+
 def test_a_status_outside_the_allowlist_fails_the_try_at_once(desk: Helpdesk) -> None:
     with DAG("http_sensor_401") as dag:
         HttpSensor("wait", http_conn_id="helpdesk_bad", endpoint="/rest/api/3/search/jql",
@@ -93,11 +102,7 @@ def test_an_allowed_404_means_not_yet_and_the_endpoint_is_templated(desk: Helpde
     with DAG("http_sensor_404", params={"key": "OPS-1"}) as dag:
         HttpSensor("wait", http_conn_id="helpdesk", endpoint="/rest/api/3/issue/{{ params.key }}",
                    response_error_codes_allowlist=[404], poke_interval=0.05, timeout=10)
-    seen = desk.seen
-    opener = threading.Thread(target=lambda: (_wait_for(lambda: seen("GET", "/rest/api/3/issue/"),
-                                                        threading.Event()),
-                                              _open_ticket(desk, "High")))
-    opener.start()
+    opener = _open_after(desk, 1)
     result = dag.run()
     opener.join()
     assert result.state == "success"
@@ -109,11 +114,7 @@ def test_deferrable_with_a_connection_waits_in_the_triggerer(desk: Helpdesk) -> 
     with DAG("http_sensor_deferred") as dag:
         HttpSensor("wait", http_conn_id="helpdesk", endpoint="/rest/api/3/issue/OPS-1",
                    poke_interval=0.05, timeout=10, mode="deferrable")
-    seen = desk.seen
-    opener = threading.Thread(target=lambda: (_wait_for(lambda: len(seen("GET", "/rest/api/3/issue/")) >= 2,
-                                                        threading.Event()),
-                                              _open_ticket(desk, "High")))
-    opener.start()
+    opener = _open_after(desk, 2)
     result = dag.run()
     opener.join()
     assert result.state == "success"

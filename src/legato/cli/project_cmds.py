@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -149,15 +150,20 @@ def _small_demo(home: Path | None, as_json: bool) -> None:
     folder = (home or Path(tempfile.mkdtemp(prefix="legato-demo-"))).resolve()
     if not as_json:
         console().print(f"running the demo pipeline in {folder} ...", highlight=False)
-    try:
-        report = run_demo(folder)
-    except Exception as exc:  # noqa: BLE001 - the demo reports, never a traceback
-        sys.stderr.write(f"error: the demo failed: {type(exc).__name__}: {exc}\n")
-        raise typer.Exit(EXIT_FAILED) from None
+    report = _reported("the demo", lambda: run_demo(folder))
     if as_json:
         emit_json(report.to_json())
     else:
         _print_report(report)
+
+
+def _reported(what: str, run: Callable[[], Any]) -> Any:
+    """`run()`, or one line on stderr and exit 1: the demo reports, never a traceback."""
+    try:
+        return run()
+    except Exception as exc:  # noqa: BLE001 - whatever broke, the user gets one line
+        sys.stderr.write(f"error: {what} failed: {type(exc).__name__}: {exc}\n")
+        raise typer.Exit(EXIT_FAILED) from None
 
 
 def _list_gallery(as_json: bool) -> None:
@@ -197,12 +203,8 @@ def _run_gallery(name: str | None, run_all: bool, home: Path | None, examples: P
     out.file = sys.stdout           # the gallery sends the tasks' own output to a log file
     if not as_json:
         out.print(f"the gallery from {folder}, in its own store {where}", highlight=False)
-    try:
-        report = run_gallery(names, where, folder,
-                             on_result=None if as_json else lambda r: print_progress(out, r))
-    except Exception as exc:  # noqa: BLE001 - the demo reports, never a traceback
-        sys.stderr.write(f"error: the gallery failed: {type(exc).__name__}: {exc}\n")
-        raise typer.Exit(EXIT_FAILED) from None
+    report = _reported("the gallery", lambda: run_gallery(
+        names, where, folder, on_result=None if as_json else lambda r: print_progress(out, r)))
     if as_json:
         emit_json(report.to_json())
     else:

@@ -85,8 +85,8 @@ def run_gallery(names: list[str], home: Path, examples: Path,
     point_gallery_settings(home, examples)
     stand_ins = StandIns(home / "world").start()
     os.environ.update(stand_ins.environment())
-    needs_api = any(e.name == "ddos_response_playbook" for e in todo)
-    api = ApiServer(home).start() if needs_api else None
+    api = (ApiServer(home).start() if any(e.name == "ddos_response_playbook" for e in todo)
+           else None)
     report = GalleryReport(home, examples, helpdesk_url=stand_ins.helpdesk.url)
     try:
         settings = load_settings()
@@ -99,10 +99,9 @@ def run_gallery(names: list[str], home: Path, examples: Path,
                     on_start(example)
                 if api is not None and example.name == "ddos_response_playbook":
                     api.wait_ready()
-                result = run_one(world, example)
-                report.results.append(result)
+                report.results.append(run_one(world, example))
                 if on_result is not None:
-                    on_result(result)
+                    on_result(report.results[-1])
             report.summary = gather(world, [d for e in todo for d in e.dag_ids])
     finally:
         if api is not None:
