@@ -81,6 +81,7 @@ def test_list_names_every_example_file() -> None:
 
 @pytest.mark.parametrize(("args", "message"), [
     (["demo", "nope"], "no example 'nope' in the gallery"),
+    (["demo", "hello", "--home", str(EXAMPLES)], "is not empty: the gallery's checks expect"),
     (["demo", "hello", "--all"], "NAME or --all, not both"),
     (["demo", "hello", "--examples", "/nonexistent"], "the example gallery is not in /nonexistent"),
 ])

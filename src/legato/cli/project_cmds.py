@@ -198,6 +198,9 @@ def _run_gallery(name: str | None, run_all: bool, home: Path | None, examples: P
     except MissingExtra as exc:
         sys.stderr.write(f"error: {exc}\n")
         raise typer.Exit(EXIT_FAILED) from None
+    if home is not None and home.exists() and any(home.iterdir()):
+        raise fail_usage(f"--home {home} is not empty: the gallery's checks expect a new store "
+                         "(give a new or empty folder)")
     where = (home or Path(tempfile.mkdtemp(prefix="legato-gallery-"))).resolve()
     out = console()
     out.file = sys.stdout           # the gallery sends the tasks' own output to a log file
