@@ -128,10 +128,28 @@ def run_command(path: Path, dag_id: str | None, date: str | None, param: list[st
     raise typer.Exit(EXIT_OK if result.state == "success" else EXIT_FAILED)
 
 
+SUMMARY_ROWS = 40           # a bigger run is summarized: a table of a thousand rows costs more
+                            # to render than the run (and nobody reads it)
+
+
 def print_summary(result: Any) -> None:
+    """The run's tasks as a table; a big run as counts by state and the tasks that did not
+    succeed (up to SUMMARY_ROWS of them)."""
+    tasks = result.tasks
+    shown = tasks if len(tasks) <= SUMMARY_ROWS else {
+        t: r for t, r in tasks.items() if r.state not in ("success", "skipped")}
     rows = [[tid, styled(r.state), r.tries, duration(r.start, r.end), (r.error or "")[:80]]
-            for tid, r in result.tasks.items()]
+            for tid, r in list(shown.items())[:SUMMARY_ROWS]]
     out = console()
-    out.print(table(f"{result.dag_id}  {result.run_id}", ["task", "state", "tries", "took",
-                                                          "error"], rows))
+    if rows or len(tasks) <= SUMMARY_ROWS:
+        out.print(table(f"{result.dag_id}  {result.run_id}", ["task", "state", "tries", "took",
+                                                              "error"], rows))
+    if len(tasks) > SUMMARY_ROWS:
+        counts: dict[str, int] = {}
+        for r in tasks.values():
+            counts[r.state] = counts.get(r.state, 0) + 1
+        more = len(shown) - len(rows)
+        out.print(f"{result.dag_id}  {result.run_id}: {len(tasks)} tasks, " + ", ".join(
+            f"{n} {styled(s)}" for s, n in sorted(counts.items()))
+            + (f" ({more} more not shown: legato runs show {result.run_id})" if more else ""))
     out.print(f"run {styled(result.state)}")

@@ -32,9 +32,10 @@ from .bus import Bus, SchedulerTicked, SlaMissed
 from .dagprocessor import ParseLoop, shared_processor
 from .driver import RunDriver, RunLost
 from .event_runs import create_event_runs
-from .executors.base import Executor
+from .executors.base import Executor, Wakeup
 from .runs_create import create_run, record_dag
 from .states import RunState
+from .wakeup import WakeListener
 
 log = logging.getLogger("legato.scheduler")
 SCHEDULED_TYPES = ("scheduled",)
@@ -62,8 +63,14 @@ class Scheduler:
         self.owner = owner_store.Owner(self.engine, "scheduler", settings.owner_timeout_s)
         self.only_runs = only_runs
         self.faults = StoreFaults(what="scheduler")
+        self._wake: WakeListener | None = None
 
     # -- DAG files ---------------------------------------------------------------------
+    def wake(self) -> None:
+        """New work was committed elsewhere (engine/wakeup.py): look at the store now."""
+        self._next_housekeeping = 0.0
+        self.executor.post(Wakeup())
+
     def refresh_dags(self) -> bool:
         """Take the DAG processor's latest parse. DAG files are parsed in child processes, by
         a background thread after start (dagprocessor.py): this loop never imports one, and
@@ -207,6 +214,9 @@ class Scheduler:
         if self._parse_loop is not None:
             self._parse_loop.stop()
             self._parse_loop = None
+        if self._wake is not None:
+            self._wake.stop()
+            self._wake = None
         self.owner.release()
         self.owner = owner_store.Owner(self.engine, "scheduler", self.settings.owner_timeout_s)
 
@@ -313,6 +323,9 @@ class Scheduler:
         self.processor.refresh()
         if self._parse_loop is None:
             self._parse_loop = ParseLoop(self.processor).start()
+        if self._wake is None:
+            self._wake = WakeListener(self.settings.database_url, self.settings.home,
+                                      self.wake).start()
         self.refresh_dags()
         self.adopt_running_runs()
 
@@ -321,6 +334,8 @@ class Scheduler:
         flight are committed as they arrive for up to LEGATO_STOP_GRACE_S, and what is still
         in flight is left to the next scheduler (this one releases its runs). A transient
         store fault (a dropped connection, a full disk) pauses the loop; it never ends it."""
+        threading.Thread(target=lambda: (stop.wait(), self.wake()), daemon=True,
+                         name="legato-stop-watch").start()          # a stop ends the wait now
         try:
             self.faults.guard(self.start, stop)
             while not stop.is_set():

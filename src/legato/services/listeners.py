@@ -29,6 +29,20 @@ def attach_all(bus: Bus, settings: Settings) -> Listeners:
     from ..lineage.listener import attach as attach_lineage
     from ..observability.listener import attach as attach_observability
 
+    _wake_on_dataset_updates(bus, settings)
     return Listeners(incidents=attach_incidents(bus, settings),
                      lineage=attach_lineage(bus, settings),
                      observability=attach_observability(bus, settings))
+
+
+def _wake_on_dataset_updates(bus: Bus, settings: Settings) -> None:
+    """A success that updated datasets may start dataset-scheduled runs: wake the schedulers
+    (once the update is committed: this is a post-commit subscriber)."""
+    from ..engine.bus import TaskFinished
+    from ..engine.wakeup import notify
+
+    def on_task(ev: TaskFinished) -> None:
+        if ev.state == "success" and ev.outlets:
+            notify(settings.database_url, settings.home)
+
+    bus.subscribe(TaskFinished, on_task)

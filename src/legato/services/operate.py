@@ -13,6 +13,7 @@ from ..authoring.dag import parse_datetime
 from ..authoring.parsed import ParsedDag
 from ..config import Settings
 from ..engine.runs_create import create_run, record_dag
+from ..engine.wakeup import notify
 from ..schedules.timetable import dag_timezone, intervals_between, next_fire
 from ..services.queries import NotFound, discover_dags
 from ..store import dags as dag_store
@@ -44,7 +45,9 @@ def trigger(settings: Settings, dag_id: str, logical_date: datetime | str | None
     dag = find_dag(settings, dag_id)
     when = (parse_datetime(logical_date, what="logical_date") if logical_date
             else datetime.now().astimezone())
-    return create_run(open_engine(settings.database_url), dag, when, params=params)
+    run = create_run(open_engine(settings.database_url), dag, when, params=params)
+    notify(settings.database_url, settings.home)       # a running scheduler starts it now
+    return run
 
 
 def set_paused(settings: Settings, dag_id: str, paused: bool) -> None:
@@ -80,4 +83,6 @@ def backfill(settings: Settings, dag_id: str, start: datetime | str, end: dateti
             continue
         created.append(create_run(engine, dag, due.logical_date, run_type="backfill",
                                   interval=(due.data_interval_start, due.data_interval_end)))
+    if created:
+        notify(settings.database_url, settings.home)
     return created

@@ -127,7 +127,12 @@ def _clear(settings: Settings, run_id: str, task_ids: list[str] | None,
         _audit(conn, who, action, run_id, {"task_ids": selected, **options})
         if run_store.lock_unowned(conn, run_id) is not None:
             _clear_here(conn, spec, run_id, selected)
-            return Outcome(run_id, selected, "queued")
+            cleared = Outcome(run_id, selected, "queued")
+        else:
+            cleared = None
+    if cleared is not None:
+        _wake(settings)                           # a running scheduler drives it again now
+        return cleared
     payload = {"task_ids": selected, "selected": True}
     return _ask_owner(settings, run_id, "clear", payload, who,
                       lambda conn: _clear_here(conn, _spec(conn, _run(conn, run_id)), run_id,
@@ -245,6 +250,7 @@ def _ask_owner(settings: Settings, run_id: str, action: str, payload: dict[str, 
     engine = open_engine(settings.database_url)
     with engine.begin() as conn:
         request_id = request_store.insert(conn, run_id, action, payload, who, datetime.now(UTC))
+    _wake(settings)                               # its owner applies it at once
     deadline = time.monotonic() + WAIT_S
     while time.monotonic() < deadline:
         with engine.begin() as conn:
@@ -260,6 +266,12 @@ def _ask_owner(settings: Settings, run_id: str, action: str, payload: dict[str, 
                                    after if isinstance(after, str) else "queued")
         time.sleep(POLL_S)
     return Outcome(run_id, payload.get("task_ids", []), "running", applied=False)
+
+
+def _wake(settings: Settings) -> None:
+    from ..engine.wakeup import notify
+
+    notify(settings.database_url, settings.home)
 
 
 def _applied(conn: sa.Connection, run_id: str, outcome: dict[str, Any]) -> Outcome:
