@@ -198,7 +198,7 @@ def test_large_result_goes_to_results_folder(legato_home: Path) -> None:
         b(a())
     result = dag.run()
     assert result["b"].result == len(payload)
-    files = list((legato_home / "results").rglob("*.json"))
+    files = list((legato_home / "results").rglob("*.txt"))     # a str: UTF-8, no JSON
     assert len(files) == 1 and files[0].stat().st_size > INLINE_LIMIT
     import sqlite3
 

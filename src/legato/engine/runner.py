@@ -159,10 +159,10 @@ def _execute(task: Task, ctx: Context, req: TryRequest, results_dir: Path,
     if value is not None:
         out["result"] = result_store.encode(
             value, what=f"result of task {req.task_id!r}", results_dir=results_dir,
-            relpath=f"{base}.return_value.json")
+            relpath=f"{base}.return_value")
     out["pushed"] = tuple(
         (k, result_store.encode(v, what=f"value pushed as {k!r} by task {req.task_id!r}",
-                                results_dir=results_dir, relpath=f"{base}.{k}.json"))
+                                results_dir=results_dir, relpath=f"{base}.{k}"))
         for k, v in xcom.pushed.items())
     return out
 
