@@ -12,6 +12,7 @@ from ..services import queries
 from . import (
     airflow_cmds,
     datasets_cmds,
+    db_cmds,
     dlq_cmds,
     events_cmds,
     incidents_cmds,
@@ -181,6 +182,7 @@ def dags_show(
 
 operate_cmds.register(app, dags_app)
 run_ops_cmds.register(app, runs_app)
+db_cmds.register(app)
 airflow_cmds.register(app, dags_app)
 server_cmds.register(app)
 up_cmd.register(app)

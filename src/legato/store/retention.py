@@ -1,0 +1,38 @@
+"""Forgetting old runs: the rows of finished runs older than a cutoff, for `legato db clean`.
+
+A run's own rows go (the run, its task instances, tries, results and pushed values, requests,
+SLA misses); what outlives runs stays: incidents and their history, the audit log, dead
+letters, drift reports, dataset events and the catalog keep their run ids as plain text.
+Each batch of runs is one transaction, so a clean interrupted half way leaves whole runs.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from .schema import dag_runs, run_requests, sla_misses, task_instances, task_tries, xcom
+
+FINISHED = ("success", "failed", "cancelled")
+_OWN_ROWS = (task_instances, task_tries, xcom, run_requests, sla_misses)
+
+
+def old_runs(conn: sa.Connection, cutoff: datetime, limit: int = 500) -> list[tuple[str, str]]:
+    """(run_id, dag_id) of finished runs that ended (or, lacking an end, began) before
+    `cutoff`, oldest first."""
+    ended = sa.func.coalesce(dag_runs.c.end_date, dag_runs.c.created_at)
+    q = (sa.select(dag_runs.c.run_id, dag_runs.c.dag_id)
+         .where(dag_runs.c.state.in_(FINISHED), ended < cutoff).order_by(ended).limit(limit))
+    return [(r.run_id, r.dag_id) for r in conn.execute(q)]
+
+
+def delete_runs(conn: sa.Connection, run_ids: list[str]) -> int:
+    """Delete these runs and their own rows (only if still finished); how many runs went."""
+    if not run_ids:
+        return 0
+    for table in _OWN_ROWS:
+        conn.execute(table.delete().where(table.c.run_id.in_(run_ids)))
+    done = conn.execute(dag_runs.delete().where(dag_runs.c.run_id.in_(run_ids),
+                                               dag_runs.c.state.in_(FINISHED)))
+    return done.rowcount
