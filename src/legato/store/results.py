@@ -119,6 +119,7 @@ def encode(value: Any, *, what: str, results_dir: Path, relpath: str) -> StoredV
         text = json.dumps({BYTES_TAG: base64.b64encode(value).decode()})
         return StoredValue(inline=text, path=None, size=len(value))
     binary = None if isinstance(value, str) and len(value) <= INLINE_LIMIT // 2 else _binary(value)
+    data: str | bytes
     if binary is None:
         text = _json(value, what)
         if len(text) <= INLINE_LIMIT:
