@@ -1,10 +1,12 @@
 """What tests that drive the `legato` CLI as a process share: DAG files written into a folder,
-the CLI run or started with an environment of its own, and a log tail for failure messages."""
+the CLI run or started with an environment of its own, a free loopback port for a server, and
+a log tail for failure messages."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -43,3 +45,9 @@ def log_tail(log: Path) -> Callable[[], str]:
 
 def base_env(home: Path, dags: Path, **extra: str) -> dict[str, str]:
     return {**os.environ, "LEGATO_HOME": str(home), "LEGATO_DAGS": str(dags), **extra}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -1,5 +1,5 @@
-"""Helpers the end-to-end tests share: a free loopback port, `legato up` as a subprocess, and for
-the browser tests Debian's chromium (never downloaded) and logging in with a pasted token.
+"""Helpers the end-to-end tests share: `legato up` as a subprocess on a free loopback port, and
+for the browser tests Debian's chromium (never downloaded) and logging in with a pasted token.
 
 tests/e2e has no __init__.py, so pytest (default "prepend" import mode) puts this folder on
 sys.path and the tests import this module as `e2e_support`; conftest.py registers it for assert
@@ -14,17 +14,17 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
+
+from process_support import free_port
+from waiting import answers, eventually
 
 try:
     from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -38,12 +38,6 @@ def need(what: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{what} is required under CI (.ci/run installs it)")
     pytest.skip(f"{what} is not available")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass
@@ -66,16 +60,9 @@ def legato_up(env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
                             stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.communicate()[0]
-            assert time.monotonic() < deadline, "legato up never answered"
-            time.sleep(0.1)
+        eventually(lambda: answers(f"{base}/api/v1/health", timeout_s=1), 30, alive=proc,
+                   what="legato up to answer",
+                   explain=lambda: "" if proc.poll() is None else proc.communicate()[0])
         yield base, tokens
     finally:
         proc.send_signal(signal.SIGTERM)

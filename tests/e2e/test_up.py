@@ -4,15 +4,13 @@ completes, and SIGTERM stops both."""
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
-from e2e_support import free_port
+from e2e_support import legato_up
+
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -28,32 +26,15 @@ def test_up_serves_api_and_schedules(tmp_path: Path, legato_home: Path) -> None:
         "        return params.get('word', 'hi')\n"
         "    say()\n")
     env = {**os.environ, "LEGATO_HOME": str(legato_home), "LEGATO_DAGS": str(dags)}
-    cli = [sys.executable, "-m", "legato.cli.main"]
-    token = subprocess.run([*cli, "tokens", "create", "--role", "operator", "--name", "t"],
-                           env=env, capture_output=True, text=True, check=True).stdout.strip()
-    port = free_port()
-    proc = subprocess.Popen([*cli, "up", "--port", str(port)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
-    base, auth = f"http://127.0.0.1:{port}/api/v1", {"Authorization": f"Bearer {token}"}
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "legato up never answered"
-            time.sleep(0.1)
+    with legato_up(env) as (root, tokens):             # SIGTERM at the end: it must exit 0
+        base, auth = f"{root}/api/v1", {"Authorization": f"Bearer {tokens['operator']}"}
         created = httpx.post(f"{base}/dags/echo/runs", headers=auth,
                              json={"params": {"word": "up"}}, timeout=10)
         assert created.status_code == 201, created.text
-        run_id, state = created.json()["run_id"], "queued"
-        while state not in ("success", "failed") and time.monotonic() < deadline:
-            time.sleep(0.1)
+        run_id = created.json()["run_id"]
+
+        def finished() -> str | None:
             state = httpx.get(f"{base}/runs/{run_id}", headers=auth, timeout=5).json()["state"]
-        assert state == "success"
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        out, _ = proc.communicate(timeout=20)
-    assert proc.returncode == 0, out
+            return state if state in ("success", "failed") else None
+
+        assert eventually(finished, 30, what="the run to finish") == "success"

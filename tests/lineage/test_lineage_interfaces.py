@@ -4,8 +4,6 @@ server on a loopback port, and the UI pages (catalog, dataset, lineage SVG) thro
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -14,15 +12,16 @@ import httpx
 import pytest
 
 pytest.importorskip("fastapi")
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
 
-from lhelpers import CONSUMER, PRODUCER, load, write  # noqa: E402
-from typer.testing import CliRunner  # noqa: E402
+from lhelpers import CONSUMER, PRODUCER, load, write
+from typer.testing import CliRunner
 
-from legato.cli.main import app as cli  # noqa: E402
-from legato.config import load_settings  # noqa: E402
-from legato.security import create_token  # noqa: E402
-from legato.server.app import PREFIX, create_app  # noqa: E402
+from legato.cli.main import app as cli
+from legato.config import load_settings
+from legato.security import create_token
+from legato.server.app import PREFIX, create_app
+from server_harness import uvicorn_serving
 
 SALES = "duckdb://warehouse/sales.daily"
 PDF = "file:///reports/sales.pdf"
@@ -64,19 +63,8 @@ def server(runs: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
     monkeypatch.delenv("LEGATO_RATE_LIMIT", raising=False)
     settings = load_settings()
     tokens = {"viewer": create_token(settings, "viewer", "t-viewer")[0]}
-    srv = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                                        log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert srv.started
-    try:
-        yield f"http://127.0.0.1:{srv.servers[0].sockets[0].getsockname()[1]}", tokens
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
+    with uvicorn_serving(create_app(settings)) as root:
+        yield root, tokens
 
 
 def test_api(server: tuple[str, dict]) -> None:

@@ -5,7 +5,6 @@ while it runs and before its deadline."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -17,8 +16,10 @@ from legato.engine.executors import make_executor
 from legato.engine.scheduler import Scheduler
 from legato.observability.listener import attach
 from legato.observability.metrics import REGISTRY
+from legato.observability.sla_watch import SlaWatch
 from legato.store import runs as run_store
 from legato.store.db import open_engine
+from waiting import eventually
 
 DAG_FILE = """
 import time
@@ -55,13 +56,20 @@ def past_runs(n: int, hours: float) -> list[run_store.RunRow]:
     return rows
 
 
-def wait_for(check: object, what: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+def _count_passes(watch: SlaWatch | None, monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
+    """The times of the watch's forecast passes, each noted once its check has returned (the
+    pass before it has published whatever it found)."""
+    assert watch is not None
+    passes: list[datetime] = []
+    check = watch.check
+
+    def counted(now: datetime) -> list[SlaAtRisk]:
+        found = check(now)
+        passes.append(now)
+        return found
+
+    monkeypatch.setattr(watch, "check", counted)
+    return passes
 
 
 def test_a_run_predicted_late_is_warned_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -79,6 +87,7 @@ def test_a_run_predicted_late_is_warned_once(tmp_path: Path, monkeypatch: pytest
             run_store.insert_run(conn, row)
     bus = Bus()
     observability = attach(bus, settings)
+    passes = _count_passes(observability.sla_watch, monkeypatch)
     warnings: list[SlaAtRisk] = []
     bus.subscribe(SlaAtRisk, warnings.append)
     before = at_risk_count("slow_sla")
@@ -88,13 +97,14 @@ def test_a_run_predicted_late_is_warned_once(tmp_path: Path, monkeypatch: pytest
                               args=(stop,), daemon=True)
     thread.start()
     try:
-        wait_for(lambda: warnings, "an SlaAtRisk event")
+        eventually(lambda: warnings, 30, what="an SlaAtRisk event")
         with engine.connect() as conn:
             (run,) = run_store.runs_in_state(conn, "running", "slow_sla")
         assert run.run_type == "scheduled"
-        time.sleep(0.3)                           # several more forecast passes: still one
-        marker.write_text("go")
-        wait_for(lambda: _state(engine, run.run_id) == "success", "the run to finish")
+        seen = len(passes)
+        eventually(lambda: len(passes) >= seen + 3, 30, what="three more forecast passes")
+        marker.write_text("go")                   # ... which warned no more: still one
+        eventually(lambda: _state(engine, run.run_id) == "success", 30, what="the run to finish")
     finally:
         stop.set()
         thread.join(timeout=30)

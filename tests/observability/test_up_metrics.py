@@ -6,35 +6,18 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from process_support import free_port
+from waiting import answers, eventually
+
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(check: object, what: str, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if check():  # type: ignore[operator]
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -63,13 +46,13 @@ def test_up_exposes_scheduler_metrics_and_traces(tmp_path: Path, legato_home: Pa
                             stderr=subprocess.STDOUT, text=True)
     root, auth = f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}
     try:
-        wait_until(lambda: httpx.get(f"{root}/api/v1/health", timeout=1).status_code == 200,
-                   "legato up to answer")
+        eventually(lambda: answers(f"{root}/api/v1/health", timeout_s=1), 30, alive=proc,
+                   what="legato up to answer")
         created = httpx.post(f"{root}/api/v1/dags/echo_metrics/runs", headers=auth, timeout=10)
         assert created.status_code == 201, created.text
         run_id = created.json()["run_id"]
-        wait_until(lambda: httpx.get(f"{root}/api/v1/runs/{run_id}", headers=auth,
-                                     timeout=5).json()["state"] == "success", "the run")
+        eventually(lambda: httpx.get(f"{root}/api/v1/runs/{run_id}", headers=auth,
+                                     timeout=5).json()["state"] == "success", 30, what="the run")
         got = samples(httpx.get(f"{root}/metrics", headers=auth, timeout=10).text)
         assert httpx.get(f"{root}/metrics", timeout=10).status_code == 401
     finally:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,15 +10,16 @@ import httpx
 import pytest
 
 pytest.importorskip("fastapi")
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
 
-from qhelpers import po, write_dag  # noqa: E402
+from qhelpers import po, write_dag
 
-from legato.authoring.loader import load_file  # noqa: E402
-from legato.config import load_settings  # noqa: E402
-from legato.quality import DataQualityError, drift_gate  # noqa: E402
-from legato.security import create_token  # noqa: E402
-from legato.server.app import PREFIX, create_app  # noqa: E402
+from legato.authoring.loader import load_file
+from legato.config import load_settings
+from legato.quality import DataQualityError, drift_gate
+from legato.security import create_token
+from legato.server.app import PREFIX, create_app
+from server_harness import uvicorn_serving
 
 
 @pytest.fixture
@@ -35,26 +34,16 @@ def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, h
     settings = load_settings()
     tokens = {role: create_token(settings, role, f"t-{role}")[0]
               for role in ("viewer", "operator", "admin")}
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=0,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started
-    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}{PREFIX}"
-    clients = {role: httpx.Client(base_url=base, timeout=30,
-                                  headers={"Authorization": f"Bearer {token}"})
-               for role, token in tokens.items()}
-    clients["anonymous"] = httpx.Client(base_url=base, timeout=30)
-    try:
-        yield clients
-    finally:
-        for c in clients.values():
-            c.close()
-        server.should_exit = True
-        thread.join(timeout=10)
+    with uvicorn_serving(create_app(settings)) as root:
+        clients = {role: httpx.Client(base_url=root + PREFIX, timeout=30,
+                                      headers={"Authorization": f"Bearer {token}"})
+                   for role, token in tokens.items()}
+        clients["anonymous"] = httpx.Client(base_url=root + PREFIX, timeout=30)
+        try:
+            yield clients
+        finally:
+            for c in clients.values():
+                c.close()
 
 
 def test_list_show_fix_discard_replay_and_audit(api: dict[str, httpx.Client]) -> None:

@@ -6,10 +6,8 @@ Through real `legato server` processes."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,32 +15,22 @@ from pathlib import Path
 import httpx
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from process_support import free_port
+from waiting import answers, eventually
 
 
 @contextmanager
 def legato_server(home: Path, **env: str) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "legato.cli.main", "server", "--port", str(port)],
         env={**os.environ, "LEGATO_HOME": str(home), "LEGATO_RATE_LIMIT": "2/60", **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "legato server did not start"
-            time.sleep(0.05)
+        eventually(lambda: answers(f"{base}/health"), 30, alive=proc,
+                   what="legato server to answer",
+                   explain=lambda: proc.stderr.read() if proc.stderr and proc.poll() is not None else "")
         yield base
     finally:
         proc.terminate()

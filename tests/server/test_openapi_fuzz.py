@@ -12,8 +12,6 @@ tests/server/test_openapi_fuzz.py`.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +19,7 @@ from typing import Any
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
 
 from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.checks import CHECKS, load_all_checks  # noqa: E402
@@ -30,6 +28,7 @@ from legato.authoring.loader import load_folder  # noqa: E402
 from legato.config import load_settings  # noqa: E402
 from legato.security import create_token  # noqa: E402
 from legato.server.app import create_app  # noqa: E402
+from server_harness import uvicorn_serving  # noqa: E402
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "15"))
 load_all_checks()
@@ -84,20 +83,8 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
     config = _seed(home, dags)
     token, _ = create_token(config, "admin", "fuzz")
     app = create_app(config, rate_limit="1000000/60")
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    assert server.started, "uvicorn did not start"
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield Target(f"http://127.0.0.1:{port}", {"Authorization": f"Bearer {token}"}, app.openapi())
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with uvicorn_serving(app) as root:
+        yield Target(root, {"Authorization": f"Bearer {token}"}, app.openapi())
 
 
 @pytest.fixture(scope="module")
