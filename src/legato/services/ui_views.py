@@ -358,10 +358,11 @@ class RunView:
 
     @property
     def version(self) -> str:
-        """Changes with anything the run page shows (a state, a try, a start or an end)."""
+        """Changes with anything the run page shows (a state, a try, a start or an end, the
+        note)."""
         import hashlib
 
-        text = repr((self.run.state, self.run.start_date, self.run.end_date,
+        text = repr((self.run.state, self.run.start_date, self.run.end_date, self.run.note,
                      [(i.task_id, i.map_index, i.state, i.try_number, i.start_date, i.end_date, i.error)
                       for i in self.instances]))
         return hashlib.sha1(text.encode()).hexdigest()[:16]

@@ -6,7 +6,7 @@ computation per topic, changes only) and recolours state cells in place, swappin
 rendered copy of the live region only when the set of runs (or a page's version) changed.
 
 Adding a page is a template and one route function in one of the page modules (dag_pages,
-run_pages, time_pages, form_pages, admin_pages), each a `build(ctx) -> APIRouter`:
+run_pages, run_ops_pages, time_pages, form_pages, admin_pages), each a `build(ctx) -> APIRouter`:
 
     1. templates/things.html:  {% extends "base.html" %}{% block title %}Things{% endblock %}
                                {% block content %}...{% endblock %}
@@ -76,12 +76,12 @@ def _context(settings: Settings, record: Recorder) -> UiContext:
 
 
 def build_ui(settings: Settings, record: Recorder) -> APIRouter:
-    from . import admin_pages, dag_pages, form_pages, run_pages, time_pages
+    from . import admin_pages, dag_pages, form_pages, run_ops_pages, run_pages, time_pages
 
     ctx = _context(settings, record)
     router = APIRouter(prefix="/ui", include_in_schema=False)
     _session_routes(router, ctx)
-    for module in (dag_pages, run_pages, time_pages, form_pages, admin_pages):
+    for module in (dag_pages, run_pages, run_ops_pages, time_pages, form_pages, admin_pages):
         router.include_router(module.build(ctx))
     _ops_topics(ctx)
     return router

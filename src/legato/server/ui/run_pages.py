@@ -14,17 +14,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from ...services import ui_logs, ui_render, ui_task, ui_views
+from ...config import Settings
+from ...services import ui_logs, ui_ops, ui_render, ui_task, ui_views
 from .rendering import render
 from .routes import UiContext
 from .session import UiSession
 
 MapIndex = Annotated[int, Query(ge=-1, le=2**31 - 1)]
 TryNumber = Annotated[int | None, Query(alias="try", ge=1, le=2**31 - 1)]
+Done = Annotated[str | None, Query(max_length=ui_ops.MAX_DONE_CHARS)]   # the message after an action
 
 
 def task_version(page: ui_task.TaskPage) -> str:
-    parts = (page.run.state, page.state, [(t.number, t.state, t.end) for t in page.tries],
+    parts = (page.run.state, page.run.note, page.state, [(t.number, t.state, t.end) for t in page.tries],
              sorted(page.counts.items()), [(n.task_id, n.state) for n in page.upstream + page.downstream])
     return hashlib.sha1(repr(parts).encode()).hexdigest()[:16]
 
@@ -38,13 +40,32 @@ def log_payload(ref: ui_logs.LogRef) -> dict[str, Any]:
     return {"runs": {ref.run.run_id: ref.run.state}, "log": log}
 
 
+def run_page(settings: Settings, request: Request, session: UiSession, run_id: str, *, status: int = 200,
+             done: str | None = None, error: str | None = None) -> HTMLResponse:
+    """The run page, with the message of an action just done or the error it met (drawn as
+    the answer to that action's POST, so not live: a live page re-reads its own URL)."""
+    view = ui_views.run_view(settings, run_id)
+    return render(request, session, "run.html", status=status, view=view, ops=ui_ops,
+                  flash=ui_ops.done_text(done), error=error, live=error is None)
+
+
+def task_page(settings: Settings, request: Request, session: UiSession, run_id: str, task_id: str,
+              map_index: int = -1, *, status: int = 200, done: str | None = None,
+              error: str | None = None) -> HTMLResponse:
+    """A task instance's page, with the message of an action just done or the error it met."""
+    page = ui_task.task_page(settings, run_id, task_id, map_index)
+    return render(request, session, "task.html", status=status, page=page, version=task_version(page),
+                  flash=ui_ops.done_text(done), error=error, live=error is None)
+
+
 def build(ctx: UiContext) -> APIRouter:
     router = APIRouter()
     settings = ctx.settings
 
     @router.get("/runs/{run_id}")
-    def run(request: Request, run_id: str, session: UiSession = ctx.viewer) -> HTMLResponse:
-        return render(request, session, "run.html", view=ui_views.run_view(settings, run_id))
+    def run(request: Request, run_id: str, session: UiSession = ctx.viewer,
+            done: Done = None) -> HTMLResponse:
+        return run_page(settings, request, session, run_id, done=done)
 
     @router.get("/api/runs/{run_id}")
     def run_json(run_id: str, _: UiSession = ctx.viewer) -> JSONResponse:
@@ -55,9 +76,8 @@ def build(ctx: UiContext) -> APIRouter:
 
     @router.get("/runs/{run_id}/tasks/{task_id}")
     def task(request: Request, run_id: str, task_id: str, session: UiSession = ctx.viewer,
-             map_index: MapIndex = -1) -> HTMLResponse:
-        page = ui_task.task_page(settings, run_id, task_id, map_index)
-        return render(request, session, "task.html", page=page, version=task_version(page))
+             map_index: MapIndex = -1, done: Done = None) -> HTMLResponse:
+        return task_page(settings, request, session, run_id, task_id, map_index, done=done)
 
     def task_topic(params: dict[str, Any], query: dict[str, str]) -> dict[str, Any]:
         map_index = int(query.get("map_index", -1))

@@ -53,6 +53,31 @@
     });
   }
 
+  // what the user typed or ticked in the live region and has not sent yet survives a swap
+  function edited(el) {
+    if (el.type === "checkbox" || el.type === "radio") { return el.checked !== el.defaultChecked; }
+    if (el.tagName === "SELECT") {
+      return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+    }
+    return el.value !== el.defaultValue;
+  }
+  function keepEdits() {
+    var fields = [], active = document.activeElement;
+    var focus = active && active.id && main.contains(active) ? active.id : null;
+    main.querySelectorAll("input[id], textarea[id], select[id]").forEach(function (el) {
+      if (el.type !== "hidden" && edited(el)) { fields.push([el.id, el.checked, el.value]); }
+    });
+    return function () {
+      fields.forEach(function (f) {
+        var el = document.getElementById(f[0]);
+        if (!el || !main.contains(el)) { return; }
+        if (el.type === "checkbox" || el.type === "radio") { el.checked = f[1]; } else { el.value = f[2]; }
+      });
+      var el = focus && document.getElementById(focus);
+      if (el && main.contains(el)) { el.focus(); }
+    };
+  }
+
   var swapping = null;
   function swapMain() {
     if (swapping) { return swapping; }
@@ -62,7 +87,9 @@
     }).then(function (html) {
       var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("live");
       if (!fresh) { return; }
+      var restore = keepEdits();
       main.innerHTML = fresh.innerHTML;
+      restore();
       ["set", "poll"].forEach(function (k) { if (fresh.dataset[k] !== undefined) { main.dataset[k] = fresh.dataset[k]; } });
       document.dispatchEvent(new CustomEvent("legato:swapped"));
     }).finally(function () { swapping = null; });
