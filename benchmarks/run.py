@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Legato benchmarks: in-process `dag.run()` vs. a no-engine baseline, plus whole-process figures.
 
-Usage: python benchmarks/run.py [--runs N] [--only NAME]
+Usage: python benchmarks/run.py [--runs N] [--only NAME] [--no-scale] [--no-dagster]
 It reports; it does not test: the exit status is 0 even when a target is missed.
 """
 
@@ -250,15 +250,28 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--runs", type=int, default=5, help="counted runs per figure (after 1 warm-up)")
     ap.add_argument("--only", choices=names, help="measure one workload")
+    ap.add_argument("--no-scale", action="store_true",
+                    help="skip the scale rows (fan-out to 10k, chains to 5k, build, trigger)")
+    ap.add_argument("--no-dagster", action="store_true",
+                    help="do not run Dagster beside the scale rows even if it is installed")
     a = ap.parse_args()
     rows = []
     for name in [a.only] if a.only else names:
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
         rows.append(measure(name, max(1, a.runs)))
+    scale_rows = []
+    if not a.only and not a.no_scale:
+        import scale
+
+        with workload_home():
+            scale_rows = scale.measure(max(1, a.runs), with_dagster=not a.no_dagster)
     print(f"legato {legato.__version__} ({Path(legato.__file__).parent}), python "
           f"{sys.version.split()[0]}, median of {a.runs} runs after 1 warm-up; "
           f"cli: {' '.join(legato_cmd())}")
     print(table(rows))
+    if scale_rows:
+        print()
+        print(scale.table(scale_rows))
     print("baseline: in-process = task callables in topological order, no engine; "
           "import/hello-process = `python -c pass`. Incumbents: "
           f"{INCUMBENT_TSV} (wall = whole process, inner = in-process dag.test()/equivalent).")

@@ -14,7 +14,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -34,7 +34,15 @@ from ..store.runs import RunRow
 from ..store.xcom import XComRow
 from .batch import Batch
 from .bus import Bus, RunFinished, TaskFinished
-from .executors.base import Executor, TryFinished, TryRequest, TryStarted, Wakeup
+from .executors.base import (
+    Executor,
+    Outcome,
+    StreamEvent,
+    TryFinished,
+    TryRequest,
+    TryStarted,
+    Wakeup,
+)
 from .operations import plan_clear, plan_mark, select
 from .planner import TIKey, branch_skips, initial_instances, plan, run_outcome
 from .retry import next_try_at, should_retry
@@ -140,6 +148,15 @@ class RunDriver:
         self._restore_lengths()
         self._count_unfinished()
 
+    def load_new(self) -> None:
+        """The starting point of a run this process just created (its instances are the
+        spec's initial ones, all scheduled): what `load` would read, without reading it."""
+        for key in initial_instances(self.spec):
+            self.info[key] = _Instance(TaskState.SCHEDULED)
+            self.states[key[0]][key[1]] = TaskState.SCHEDULED
+        self._restore_lengths()
+        self._count_unfinished()
+
     def _count_unfinished(self) -> None:
         self.unfinished = sum(1 for i in self.info.values() if i.state not in FINISHED)
 
@@ -196,7 +213,7 @@ class RunDriver:
             inst = self.info[key]
             started = (inst.start or datetime.now(UTC)).timestamp()
             self._finish(TryFinished(
-                self.run.run_id, key[0], key[1], inst.try_number, "failed", start=started,
+                self.run.run_id, key[0], key[1], inst.try_number, Outcome.FAILED, start=started,
                 end=time.time(), error="the scheduler stopped while this try was in flight",
                 error_type="TryLost"))
         return len(lost)
@@ -297,7 +314,7 @@ class RunDriver:
                 self.timed[event.key] = flight
             self._set(event.key, TaskState.RUNNING, start=_utc(event.at))
             return
-        if event.state == "deferred":
+        if event.state == Outcome.DEFERRED:
             self._defer(event, flight)
             return
         self._landed(event.key)
@@ -335,7 +352,7 @@ class RunDriver:
     def _finish(self, ev: TryFinished) -> None:
         key, task = ev.key, self.spec.tasks[ev.task_id]
         start, end = _utc(ev.start), _utc(ev.end)
-        if ev.state == "rescheduled":
+        if ev.state == Outcome.RESCHEDULED:
             self._reschedule(ev)
             return
         self.first_poke.pop(key, None)
@@ -345,10 +362,10 @@ class RunDriver:
         self.batch.tries[(ev.task_id, ev.map_index, ev.try_number)] = try_store.TryRow(
             self.run.run_id, ev.task_id, ev.map_index, ev.try_number, ev.state, start, end,
             ev.error, ev.error_type, ev.log_path, log_text, ev.log_error)
-        if ev.state == "success":
+        if ev.state == Outcome.SUCCESS:
             self._record_success(ev)
             state = TaskState.SUCCESS
-        elif ev.state == "skipped":
+        elif ev.state == Outcome.SKIPPED:
             state = TaskState.SKIPPED
         elif ev.retryable and should_retry(task.retry, ev.try_number):
             when = next_try_at(task.retry, ev.try_number, end, self.rng)
@@ -420,7 +437,7 @@ class RunDriver:
                 timeout = self.spec.tasks[key[0]].timeout_s
                 self._landed(key)
                 self._finish(TryFinished(
-                    self.run.run_id, key[0], key[1], flight.try_number, "failed",
+                    self.run.run_id, key[0], key[1], flight.try_number, Outcome.FAILED,
                     start=(self.info[key].start or datetime.now(UTC)).timestamp(),
                     end=time.time(), error=f"execution_timeout of {timeout:g}s exceeded; "
                     "the try did not stop and was abandoned", error_type="TaskTimeout"))
@@ -437,8 +454,7 @@ class RunDriver:
                 waits.append(flight.cancelled_at + TIMEOUT_GRACE_S - mono)
         return max(0.0, min(waits))
 
-    def _next_events(self, now: datetime,
-                     max_wait_s: float = 5.0) -> list[TryStarted | TryFinished]:
+    def _next_events(self, now: datetime, max_wait_s: float = 5.0) -> list[StreamEvent]:
         """Wait for events; if only starts arrived, wait a moment for their ends, so a short
         task costs one commit rather than two (its `running` row is then never written)."""
         events = self.executor.events(min(self._wait_s(now), max_wait_s))
@@ -473,7 +489,7 @@ class RunDriver:
         self._defer_pending()
         return None
 
-    def apply(self, events: list[TryStarted | TryFinished]) -> None:
+    def apply(self, events: Sequence[StreamEvent]) -> None:
         """Record reports from the executor (stale ones are refused), then time-outs."""
         for event in events:
             if not isinstance(event, Wakeup):

@@ -9,6 +9,7 @@ try, with the context; their errors are logged and never change the try's outcom
 from __future__ import annotations
 
 import copy
+import functools
 import logging
 import signal
 import threading
@@ -33,7 +34,7 @@ from ..store import results as result_store
 from ..store import xcom as xcom_store
 from ..store.db import open_engine
 from ..store.faults import is_transient
-from .executors.base import TryFinished, TryRequest, TryStarted
+from .executors.base import Outcome, TryFinished, TryRequest, TryStarted
 from .registry import get_dag
 from .tasklog import (
     TryLog,
@@ -44,6 +45,12 @@ from .tasklog import (
 
 worker_log = logging.getLogger("legato.worker")
 STORE_ATTEMPTS = 5               # reads of upstream results ride out a dropped connection
+
+
+@functools.lru_cache(maxsize=16)
+def _resolver(database_url: str, home: str) -> StoreResolver:
+    """One (stateless) resolver per store, not one per try."""
+    return StoreResolver(database_url, home)
 
 
 class TaskTimeout(Exception):
@@ -167,17 +174,17 @@ def _execute(task: Task, ctx: Context, req: TryRequest, results_dir: Path,
     return out
 
 
-def _outcome_of(exc: BaseException) -> tuple[str, bool]:
+def _outcome_of(exc: BaseException) -> tuple[Outcome, bool]:
     """(state, retryable) for an exception raised by a try."""
     if isinstance(exc, Reschedule):
-        return "rescheduled", False
+        return Outcome.RESCHEDULED, False
     if isinstance(exc, Defer):
-        return "deferred", False
+        return Outcome.DEFERRED, False
     if isinstance(exc, Skip):
-        return "skipped", False
+        return Outcome.SKIPPED, False
     if isinstance(exc, (Fail, result_store.ResultNotSerializable)):
-        return "failed", False
-    return "failed", True
+        return Outcome.FAILED, False
+    return Outcome.FAILED, True
 
 
 def _parked(exc: Reschedule | Defer) -> dict[str, Any]:
@@ -202,9 +209,9 @@ def run_try(req: TryRequest,
                      f"{'' if req.map_index < 0 else f'[{req.map_index}]'} started")
     watch_environment()                       # LEGATO_CONN_* passwords are masked
     set_current(log)
-    resolver = use_resolver(StoreResolver(req.database_url, req.home))  # ctx.var/conn
+    resolver = use_resolver(_resolver(req.database_url, req.home))  # ctx.var/conn
     fields: dict[str, Any] = {}
-    state, error, error_type, retryable = "success", None, None, True
+    state, error, error_type, retryable = Outcome.SUCCESS, None, None, True
     parked: dict[str, Any] = {}
     ctx: Context | None = None
     try:
@@ -229,9 +236,9 @@ def run_try(req: TryRequest,
         error, error_type = mask(str(exc) or type(exc).__name__), type(exc).__name__
         if isinstance(exc, TaskTimeout) and not str(exc):
             error = f"execution_timeout of {req.timeout_s:g}s exceeded"  # raised by the executor
-        level = "INFO" if state == "skipped" else "ERROR"
+        level = "INFO" if state == Outcome.SKIPPED else "ERROR"
         log.line(level, f"{error_type}: {error}")
-        if state == "failed":
+        if state == Outcome.FAILED:
             import traceback
 
             log.line("ERROR", "".join(traceback.format_exception(exc)).rstrip())
@@ -264,8 +271,8 @@ def _run_callbacks(ctx: Context, state: str, will_retry: bool, error: str | None
                    log: TryLog) -> None:
     task = ctx.task
     ctx.exception = error
-    if state == "success":
+    if state == Outcome.SUCCESS:
         _call_callback(task.on_success_callback, ctx, log)
-    elif state == "failed":
+    elif state == Outcome.FAILED:
         _call_callback(task.on_retry_callback if will_retry else task.on_failure_callback,
                        ctx, log)

@@ -22,6 +22,7 @@ from ..authoring.parsed import ParsedDag
 from ..config import Settings
 from ..schedules.timetable import due_runs
 from ..store import dags as dag_store
+from ..store import dialect
 from ..store import owners as owner_store
 from ..store import requests as request_store
 from ..store import runs as run_store
@@ -32,7 +33,7 @@ from .bus import Bus, SchedulerTicked, SlaMissed
 from .dagprocessor import ParseLoop, shared_processor
 from .driver import RunDriver, RunLost
 from .event_runs import create_event_runs
-from .executors.base import Executor, Wakeup
+from .executors.base import Executor, StreamEvent, Wakeup
 from .runs_create import create_run, record_dag
 from .states import RunState
 from .wakeup import WakeListener
@@ -147,7 +148,7 @@ class Scheduler:
         with self.engine.connect() as conn:
             counts = run_store.running_owners(conn)
             owners = owner_store.all_owners(conn)
-            now = owner_store.clock(conn)
+            now = dialect.clock(conn)
         dead = {i for i, o in owners.items()
                 if i != self.owner.id and owner_store.is_dead(o, now=now, timeout_s=timeout)}
         orphaned = [o for o in counts if o != self.owner.id and (o is None or o not in owners
@@ -284,7 +285,7 @@ class Scheduler:
 
     def collect(self, now: datetime) -> None:
         waits = [self.poll_s] + [d.wait_s(now) for d in self.drivers.values()]
-        by_run: dict[str, list] = {}
+        by_run: dict[str, list[StreamEvent]] = {}
         for event in self.executor.events(max(0.0, min(waits))):
             by_run.setdefault(event.run_id, []).append(event)
         for run_id, driver in self.drivers.items():
@@ -334,8 +335,11 @@ class Scheduler:
         flight are committed as they arrive for up to LEGATO_STOP_GRACE_S, and what is still
         in flight is left to the next scheduler (this one releases its runs). A transient
         store fault (a dropped connection, a full disk) pauses the loop; it never ends it."""
-        threading.Thread(target=lambda: (stop.wait(), self.wake()), daemon=True,
-                         name="legato-stop-watch").start()          # a stop ends the wait now
+        def stop_watch() -> None:                          # a stop ends the wait now
+            stop.wait()
+            self.wake()
+
+        threading.Thread(target=stop_watch, daemon=True, name="legato-stop-watch").start()
         try:
             self.faults.guard(self.start, stop)
             while not stop.is_set():
@@ -352,7 +356,7 @@ class Scheduler:
             log.warning("stopping: waiting up to %gs for %d tries in flight", grace_s, flying)
         deadline = time.monotonic() + grace_s
         while flying and time.monotonic() < deadline:
-            by_run: dict[str, list] = {}
+            by_run: dict[str, list[StreamEvent]] = {}
             for event in self.executor.events(min(0.2, max(0.0, deadline - time.monotonic()))):
                 by_run.setdefault(event.run_id, []).append(event)
             for run_id, driver in list(self.drivers.items()):

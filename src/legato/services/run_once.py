@@ -124,7 +124,8 @@ def run_dag(
             run = insert_new_run(conn, dag, when, params=params, event=event, run_type="manual",
                                  state=RunState.RUNNING)
             run_store.set_owner(conn, run.run_id, owner.id)
-        drove = _drive(settings, spec, run, runner, owner, dag, on_task, rng, stop_signals)
+        drove = _drive(settings, spec, run, runner, owner, dag, on_task, rng, stop_signals,
+                       fresh=True)
     finally:
         runner.shutdown()
         owner.release()
@@ -169,7 +170,8 @@ class _Drove:
 
 def _drive(settings: Settings, spec: DagSpec, run: run_store.RunRow, runner: Any, owner: Owner,
            dag: DAG | None, on_task: Callable[[TaskFinished], None] | None,
-           rng: random.Random | None, stop_signals: tuple[signal.Signals, ...]) -> _Drove:
+           rng: random.Random | None, stop_signals: tuple[signal.Signals, ...],
+           fresh: bool = False) -> _Drove:
     """Drive an owned run to its end in this process, with every listener and the DAG's own
     callbacks (`dag` given, else imported by a worker's registry when a callback is due)."""
     bus = Bus()
@@ -180,7 +182,10 @@ def _drive(settings: Settings, spec: DagSpec, run: run_store.RunRow, runner: Any
     driver = RunDriver(spec=spec, run=run, engine=open_engine(settings.database_url),
                        executor=runner, bus=bus, home=settings.home,
                        database_url=settings.database_url, rng=rng, owner=owner.id)
-    driver.load()
+    if fresh:                           # just inserted here: nothing to read back
+        driver.load_new()
+    else:
+        driver.load()
     with _stop_on(stop_signals, runner) as stop:
         driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s,
                                  stop=stop)

@@ -112,6 +112,30 @@ def placeholder(conn: sa.Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+@contextmanager
+def dbapi_cursor(conn: sa.Connection) -> Iterator[Any]:
+    """A cursor of the DBAPI connection under `conn`'s transaction, for the few statements hot
+    enough that Core's per-statement work shows (the driver's commits). A driver error comes
+    out as SQLAlchemy's own (OperationalError, ...), and a connection the server dropped is
+    invalidated, exactly as through Core: callers and the store-fault handling see no
+    difference."""
+    cursor = conn.connection.cursor()
+    try:
+        yield cursor
+    except conn.dialect.loaded_dbapi.Error as exc:
+        gone = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        if gone:
+            conn.invalidate(exc)
+        raise sa.exc.DBAPIError.instance(
+            None, None, exc, conn.dialect.loaded_dbapi.Error, connection_invalidated=gone,
+            dialect=conn.dialect) from exc
+    finally:
+        try:
+            cursor.close()
+        except conn.dialect.loaded_dbapi.Error:
+            pass
+
+
 # -- SQLite connections -----------------------------------------------------------------------
 
 def configure(engine: sa.Engine) -> sa.Engine:

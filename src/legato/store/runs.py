@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import dag_runs, dags, task_instances
 
 
@@ -92,10 +93,9 @@ def claim_run(conn: sa.Connection, run_id: str, now: datetime, owner: str | None
     when it is locked (a scheduler frozen mid-claim must not stop the others)."""
     cond = [dag_runs.c.run_id == run_id, dag_runs.c.state == "queued"]
     if max_active is not None:
-        if conn.dialect.name == "postgresql":     # a claim in progress elsewhere: next pass
-            lock = sa.select(dags.c.dag_id).where(dags.c.dag_id == dag_id)
-            if conn.execute(lock.with_for_update(skip_locked=True)).first() is None:
-                return False
+        lock = sa.select(dags.c.dag_id).where(dags.c.dag_id == dag_id)
+        if not dialect.try_lock(conn, lock):    # a claim in progress elsewhere: next pass
+            return False
         other = dag_runs.alias("other")
         running = (sa.select(sa.func.count()).select_from(other)
                    .where(other.c.dag_id == dag_id, other.c.state == "running")
@@ -152,9 +152,10 @@ def take_run(conn: sa.Connection, run_id: str, dead: str | None, me: str) -> boo
     """Adopt a running run from the dead owner seen: of several schedulers, exactly one wins,
     and none wins if the owner changed since it was judged. A row locked by a commit in
     progress (a frozen owner holding its fence) is skipped, not waited for, on PostgreSQL."""
-    free = (sa.select(dag_runs.c.run_id)
-            .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "running", _owned_by(dead))
-            .with_for_update(skip_locked=True).scalar_subquery())
+    free = dialect.skip_locked(
+        sa.select(dag_runs.c.run_id)
+        .where(dag_runs.c.run_id == run_id, dag_runs.c.state == "running", _owned_by(dead))
+    ).scalar_subquery()
     done = conn.execute(dag_runs.update().where(dag_runs.c.run_id == free).values(owner=me))
     return done.rowcount == 1
 
@@ -163,14 +164,11 @@ def hold_run(conn: sa.Connection, run_id: str, owner: str) -> bool:
     """Fence a driver's write: True (and the run's row locked until commit) only while `owner`
     still owns the run, so a driver that lost its run cannot write after an adoption. Plain
     SQL: it runs with every commit of every driver, and Core's overhead tripled its cost."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    cursor = conn.connection.cursor()      # the transaction's own connection, minus Core
-    try:
+    mark = dialect.placeholder(conn)
+    with dialect.dbapi_cursor(conn) as cursor:   # the transaction's own connection, minus Core
         cursor.execute(f"UPDATE dag_runs SET owner = owner WHERE run_id = {mark} "
                        f"AND owner = {mark}", (run_id, owner))
-        return cursor.rowcount == 1
-    finally:
-        cursor.close()
+        return bool(cursor.rowcount == 1)
 
 
 def running_owners(conn: sa.Connection) -> dict[str | None, int]:

@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from . import dialect
 from .schema import task_instances, task_tries
 
 
@@ -62,17 +63,14 @@ _INSERT_TRY = ("INSERT INTO task_tries (run_id, task_id, map_index, try_number, 
 
 
 def _sql(conn: sa.Connection, text: str) -> str:
-    return text if conn.dialect.paramstyle == "qmark" else text.replace("?", "%s")
+    return text.replace("?", dialect.placeholder(conn))
 
 
 def execute_many(conn: sa.Connection, text: str, rows: Sequence[tuple[Any, ...]]) -> None:
     """`text` (with ? marks) for each row, on the DBAPI cursor of `conn`'s transaction: the
     same connection and transaction as Core's, without its per-statement bookkeeping."""
-    cursor = conn.connection.cursor()
-    try:
+    with dialect.dbapi_cursor(conn) as cursor:
         cursor.executemany(_sql(conn, text), rows)
-    finally:
-        cursor.close()
 
 
 def _time_param(conn: sa.Connection) -> Any:
@@ -122,13 +120,14 @@ def insert_tries(conn: sa.Connection, rows: Sequence[TryRow]) -> None:
             for r in rows])
 
 
-def _instance(r: Any) -> InstanceRow:
-    return InstanceRow(**{f: getattr(r, f) for f in InstanceRow.__slots__})
+_INSTANCE_COLUMNS = [task_instances.c[f] for f in InstanceRow.__slots__]
 
 
 def instances_of_run(conn: sa.Connection, run_id: str) -> list[InstanceRow]:
-    q = sa.select(task_instances).where(task_instances.c.run_id == run_id)
-    return [_instance(r) for r in conn.execute(q)]
+    """Every instance of the run (selected in InstanceRow's field order, built by position:
+    a run of 10,000 tasks reads them in one pass without a dict per row)."""
+    q = sa.select(*_INSTANCE_COLUMNS).where(task_instances.c.run_id == run_id)
+    return [InstanceRow(*r) for r in conn.execute(q)]
 
 
 def tries_of(conn: sa.Connection, run_id: str, task_id: str | None = None) -> list[TryRow]:

@@ -104,6 +104,7 @@ class Wakeup:
 
 
 TryEvent = TryStarted | TryFinished
+StreamEvent = TryStarted | TryFinished | Wakeup      # what an executor's stream carries
 
 
 class Executor(Protocol):
@@ -111,7 +112,7 @@ class Executor(Protocol):
 
     def submit(self, request: TryRequest) -> None: ...
 
-    def events(self, timeout: float) -> list[TryEvent]:
+    def events(self, timeout: float) -> list[StreamEvent]:
         """Events since the last call, waiting up to `timeout` seconds for the first."""
         ...
 
@@ -119,7 +120,7 @@ class Executor(Protocol):
         """Ask a running try to stop (its execution_timeout passed); best effort."""
         ...
 
-    def post(self, event: TryEvent) -> None:
+    def post(self, event: StreamEvent) -> None:
         """Inject an event into this executor's stream (a triggerer reporting a deferred try's
         outcome); thread-safe, returned by a later `events` call."""
         ...

@@ -38,7 +38,7 @@ from typing import Any
 from ...extras import require
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture
-from .base import Outcome, TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
+from .base import Outcome, StreamEvent, TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
 
 log = logging.getLogger("legato.executors.dask")
 
@@ -174,7 +174,7 @@ class DaskExecutor:
 
         self._token = uuid.uuid4().hex[:10]
         self._seq = itertools.count()
-        self._queue: queue.SimpleQueue[TryEvent] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._inflight: dict[str, TryRequest] = {}            # Dask key -> request
@@ -325,11 +325,11 @@ class DaskExecutor:
         except Exception as exc:  # noqa: BLE001 - any submit failure is this try's outcome
             self._deliver(key, exc)
 
-    def post(self, event: TryEvent) -> None:
+    def post(self, event: StreamEvent) -> None:
         """Inject an event (a triggerer finishing a deferred try); safe from any thread."""
         self._queue.put(event)
 
-    def events(self, timeout: float) -> list[TryEvent]:
+    def events(self, timeout: float) -> list[StreamEvent]:
         return drain(self._queue, timeout)
 
     def cancel(self, run_id: str, key: TIKey) -> None:

@@ -5,15 +5,15 @@ from __future__ import annotations
 import threading
 
 from ..runner import run_try
-from .base import TIKey, TryEvent, TryRequest
+from .base import StreamEvent, TIKey, TryRequest
 
 
 class InlineExecutor:
     def __init__(self) -> None:
-        self._events: list[TryEvent] = []
+        self._events: list[StreamEvent] = []
         self._cond = threading.Condition()
 
-    def _append(self, event: TryEvent) -> None:
+    def _append(self, event: StreamEvent) -> None:
         with self._cond:
             self._events.append(event)
             self._cond.notify_all()
@@ -21,11 +21,11 @@ class InlineExecutor:
     def submit(self, request: TryRequest) -> None:
         run_try(request, self._append)
 
-    def post(self, event: TryEvent) -> None:
+    def post(self, event: StreamEvent) -> None:
         """From any thread (a triggerer finishing a deferred try)."""
         self._append(event)
 
-    def events(self, timeout: float) -> list[TryEvent]:
+    def events(self, timeout: float) -> list[StreamEvent]:
         with self._cond:
             if not self._events and timeout > 0:
                 self._cond.wait(timeout)

@@ -20,7 +20,7 @@ import threading
 
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture, uninstall_capture
-from .base import TIKey, TryEvent, TryRequest, drain
+from .base import StreamEvent, TIKey, TryRequest, drain
 from .threads import WorkerThreads
 
 DEFAULT_WORKERS = 32
@@ -35,7 +35,7 @@ class LocalExecutor:
             raise ValueError(f"local executor mode must be 'thread' or 'process', not {mode!r}")
         self.mode = mode
         workers = max_workers or (DEFAULT_WORKERS if mode == "thread" else os.cpu_count() or 2)
-        self._queue: queue.SimpleQueue[TryEvent] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
         self._threads: dict[tuple[str, TIKey], int] = {}
         self._lock = threading.Lock()
         self._closed = False
@@ -65,11 +65,11 @@ class LocalExecutor:
         else:
             self._procs.submit(request)
 
-    def post(self, event: TryEvent) -> None:
+    def post(self, event: StreamEvent) -> None:
         """Inject an event (a triggerer finishing a deferred try); safe from any thread."""
         self._queue.put(event)
 
-    def events(self, timeout: float) -> list[TryEvent]:
+    def events(self, timeout: float) -> list[StreamEvent]:
         return drain(self._queue, timeout)
 
     def cancel(self, run_id: str, key: TIKey) -> None:
