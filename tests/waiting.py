@@ -4,7 +4,8 @@
 whatever `explain()` adds (a log tail, the store's state); with `alive` (one process or
 several), it fails at once if one of them exits meanwhile; with `step` (say, a scheduler's
 `tick`), it calls that between checks instead of sleeping, so a test drives the system itself.
-`answers(url)` is the usual check for a server starting up.
+`answers(url)` is the usual check for a server starting up; `then_in_thread(check, action)`
+does `action` from a thread once `check` holds (a stand-in changing under a sensor's pokes).
 
 Negative checks ("X never happens") do not sleep either: they wait for an event that proves
 the system moved past the point where X would have happened (a later run finished, a poll
@@ -16,6 +17,7 @@ This is the tests' one wait loop: a test needing another way to wait extends it 
 from __future__ import annotations
 
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import TypeVar
@@ -43,6 +45,20 @@ def eventually(check: Callable[[], T], timeout_s: float = 60.0, *, what: str = "
             step()
         else:
             time.sleep(interval_s)
+
+
+def then_in_thread(check: Callable[[], object], action: Callable[[], object],
+                   timeout_s: float = 10.0, *, what: str = "the condition") -> threading.Thread:
+    """Start a thread that waits for `check`, then does `action`; join it after the run. If
+    `check` never holds the thread ends with the time-out and `action` is not done (the test
+    then fails on what the action should have caused)."""
+    def wait_then_act() -> None:
+        eventually(check, timeout_s, what=what)
+        action()
+
+    thread = threading.Thread(target=wait_then_act, daemon=True)
+    thread.start()
+    return thread
 
 
 def answers(url: str, timeout_s: float = 2.0) -> bool:

@@ -23,6 +23,8 @@ import pytest
 
 from legato.config import load_settings
 from legato.services import operate
+from process_support import log_tail
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 RUNS, TASKS = 10, 8
@@ -36,13 +38,10 @@ def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def _wait_for_running(db: Path, proc: subprocess.Popen[bytes], deadline: float) -> None:
-    while proc.poll() is None and time.monotonic() < deadline:
-        with sqlite3.connect(db) as conn:
-            if conn.execute("select count(*) from task_instances where state = 'running' "
-                            "and task_id like 'w%'").fetchone()[0]:
-                return
-        time.sleep(0.02)
+def _running(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("select count(*) from task_instances where state = 'running' "
+                            "and task_id like 'w%'").fetchone()[0]
 
 
 def _unfinished(db: Path) -> int:
@@ -88,15 +87,17 @@ def test_kill_9_loses_nothing_and_never_succeeds_twice(tmp_path: Path, legato_ho
                 # Every other kill lands while tries are in flight, however slowly the
                 # scheduler starts on a loaded machine; the others land at a random moment
                 # (start-up, adoption, between runs).
-                _wait_for_running(db, proc, deadline)
+                eventually(lambda: _running(db) or not _unfinished(db),
+                           deadline - time.monotonic(), alive=proc, what="tries in flight",
+                           explain=log_tail(log))
                 time.sleep(rng.uniform(0.0, 0.15))
             else:
                 time.sleep(rng.uniform(0.3, 1.0))
             proc.send_signal(signal.SIGKILL)
             kills += 1
         else:
-            while _unfinished(db) and time.monotonic() < deadline:
-                time.sleep(0.1)
+            eventually(lambda: not _unfinished(db), deadline - time.monotonic(), alive=proc,
+                       what="every run to finish", explain=log_tail(log))
             proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
     assert _unfinished(db) == 0, log.read_text()[-3000:]

@@ -12,7 +12,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,7 @@ from e2e_support import free_port
 from legato.authoring.loader import load_file
 from legato.config import load_settings
 from legato.services import queries
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 distributed = pytest.importorskip("distributed")
@@ -75,10 +75,11 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield address
 
 
-def run_state(home: Path, run_id: str) -> str | None:
+def finished_state(home: Path, run_id: str) -> str | None:
+    """The run's state once it has finished, else None."""
     with sqlite3.connect(home / "legato.db") as conn:
         row = conn.execute("select state from dag_runs where run_id=?", (run_id,)).fetchone()
-    return row[0] if row else None
+    return row[0] if row and row[0] in ("success", "failed") else None
 
 
 def test_scheduler_process_runs_a_queued_run_on_the_cluster(
@@ -107,10 +108,8 @@ def test_scheduler_process_runs_a_queued_run_on_the_cluster(
         queued = subprocess.run([*CLI, "dags", "trigger", "dask_e2e_fan", "--param", "n=12",
                                  "--json"], env=env, capture_output=True, text=True, check=True)
         run_id = json.loads(queued.stdout)["run_id"]
-        state, deadline = None, time.monotonic() + 60
-        while state not in ("success", "failed") and time.monotonic() < deadline:
-            time.sleep(0.1)
-            state = run_state(legato_home, run_id)
+        state = eventually(lambda: finished_state(legato_home, run_id), 60, alive=proc,
+                           what="the run to finish")
         assert state == "success"
         with sqlite3.connect(legato_home / "legato.db") as conn:
             value = conn.execute("select value_json from xcom where run_id=? and task_id='gather'",
@@ -173,10 +172,7 @@ def test_a_dask_scheduler_killed_under_a_running_try_fails_it_and_never_hangs(
 
         runner = threading.Thread(target=drive, daemon=True)
         runner.start()
-        deadline = time.monotonic() + 60
-        while not pid_file.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert pid_file.exists(), "the try never started"
+        eventually(pid_file.exists, 60, what="the try to start")
         scheduler.send_signal(signal.SIGKILL)
         runner.join(timeout=90)
         assert not runner.is_alive(), "dag.run hung after the Dask scheduler died"
@@ -219,18 +215,13 @@ def test_legato_scheduler_killed_mid_try_loses_nothing_on_the_cluster(
         queued = subprocess.run([*CLI, "dags", "trigger", "dask_e2e_adopt", "--json"], env=env,
                                 capture_output=True, text=True, check=True)
         run_id = json.loads(queued.stdout)["run_id"]
-        deadline = time.monotonic() + 60
-        while not started.exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert started.exists(), "the first try never started"
+        eventually(started.exists, 60, alive=first, what="the first try to start")
         first.kill()
         first.wait(timeout=30)
         second = subprocess.Popen(scheduler_cmd, env=env, stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
-        state, deadline = None, time.monotonic() + 60
-        while state not in ("success", "failed") and time.monotonic() < deadline:
-            time.sleep(0.1)
-            state = run_state(legato_home, run_id)
+        state = eventually(lambda: finished_state(legato_home, run_id), 60, alive=second,
+                           what="the adopted run to finish")
         assert state == "success"
         with sqlite3.connect(legato_home / "legato.db") as conn:
             rows = conn.execute("select try_number, state, error_type from task_tries where "

@@ -15,13 +15,14 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import pytest
 
 from legato.config import load_settings
 from legato.services import operate
+from process_support import log_tail
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 URI = "file:///warehouse/sales/daily.parquet"
@@ -52,6 +53,14 @@ def _write_dags(folder: Path, seen: Path) -> None:
                     f.write(json.dumps(ctx.event) + "\\n")
             report()
     """))
+    (folder / "later.py").write_text(textwrap.dedent("""
+        from legato import DAG, task
+        with DAG("later") as dag:
+            @task
+            def nothing():
+                return None
+            nothing()
+    """))
 
 
 def test_a_producer_success_triggers_one_consumer_run_and_the_catalog_knows_both(
@@ -67,13 +76,15 @@ def test_a_producer_success_triggers_one_consumer_run_and_the_catalog_knows_both
                             stdout=log.open("ab"), stderr=subprocess.STDOUT)
     db = legato_home / "legato.db"
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            consumer = _runs(db, "consumer")
-            if consumer and consumer[0][1] in ("success", "failed"):
-                break
-            time.sleep(0.2)
-        time.sleep(3)          # a few more scheduler passes: no second consumer run may appear
+        finished = ("success", "failed")
+        eventually(lambda: (_runs(db, "consumer") or [("", "", "")])[0][1] in finished, 60,
+                   alive=proc, what="the consumer run to finish", explain=log_tail(log))
+        # More scheduler passes, each creating the runs that dataset updates call for before
+        # it starts queued ones: a run queued after the consumer finished has been started and
+        # finished. No second consumer run may have appeared meanwhile.
+        later = operate.trigger(load_settings(), "later", None).run_id
+        eventually(lambda: _runs(db, "later") == [(later, "success", "manual")], 60,
+                   alive=proc, what="a later run to finish", explain=log_tail(log))
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)

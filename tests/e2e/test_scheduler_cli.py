@@ -8,10 +8,11 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -34,13 +35,15 @@ def test_scheduler_process_runs_a_cli_trigger(tmp_path: Path, legato_home: Path)
         queued = subprocess.run([*cli, "dags", "trigger", "ping", "--param", "x=21", "--json"],
                                 env=env, capture_output=True, text=True, check=True)
         run_id = json.loads(queued.stdout)["run_id"]
-        state, deadline = None, time.monotonic() + 30
-        while state != "success" and time.monotonic() < deadline:
-            time.sleep(0.1)
+
+        def state() -> str:
             with sqlite3.connect(legato_home / "legato.db") as conn:
-                state = conn.execute("select state from dag_runs where run_id=?",
-                                     (run_id,)).fetchone()[0]
-        assert state == "success"
+                return conn.execute("select state from dag_runs where run_id=?",
+                                    (run_id,)).fetchone()[0]
+
+        eventually(lambda: state() in ("success", "failed"), 30, alive=proc,
+                   what="the run to finish")
+        assert state() == "success"
         shown = subprocess.run([*cli, "runs", "show", run_id, "--json"], env=env,
                                capture_output=True, text=True, check=True)
         assert json.loads(shown.stdout)["tasks"]["pong"]["state"] == "success"

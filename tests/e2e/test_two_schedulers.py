@@ -14,7 +14,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,6 +24,7 @@ import sqlalchemy as sa
 from legato.config import load_settings
 from legato.services import operate
 from legato.store.db import normalize_url
+from waiting import eventually
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
     not os.environ.get("LEGATO_TEST_POSTGRES_URL"), reason="LEGATO_TEST_POSTGRES_URL not set")]
@@ -145,12 +145,8 @@ class Rig:
 
 def until(check: Callable[[], bool], *alive: subprocess.Popen[bytes],
           rig: Rig | None = None) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not check():
-        assert all(p.poll() is None for p in alive), "a scheduler exited"
-        assert time.monotonic() < deadline, (
-            "condition not reached in time" + (rig.diagnosis() if rig else ""))
-        time.sleep(0.02)
+    """Wait for `check` while every scheduler in `alive` runs; `rig` explains a time-out."""
+    eventually(check, DEADLINE_S, alive=alive, explain=rig.diagnosis if rig else None)
 
 
 @pytest.fixture()
@@ -201,12 +197,14 @@ def test_max_active_runs_holds_across_two_schedulers(tmp_path: Path, legato_home
     try:
         runs = rig.trigger(8, month=4)
         a, b = rig.start(), rig.start()
-        most = 0
-        while rig.unfinished():
-            assert a.poll() is None and b.poll() is None, "a scheduler exited"
-            most = max(most, rig.scalar("SELECT count(*) FROM dag_runs WHERE state='running'"))
-            time.sleep(0.01)
-        assert most == 2
+        seen: list[int] = []                     # runs running at once, sampled until done
+
+        def done() -> bool:
+            seen.append(rig.scalar("SELECT count(*) FROM dag_runs WHERE state='running'"))
+            return rig.unfinished() == 0
+
+        until(done, a, b, rig=rig)
+        assert max(seen) == 2
         rig.check_exactly_once(runs)
     finally:
         rig.stop_all()

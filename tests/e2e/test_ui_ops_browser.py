@@ -16,16 +16,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 import sqlalchemy as sa
 from e2e_support import Browser, Up, expect, legato_up, login
+
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -61,16 +61,6 @@ with DAG("flaky") as dag:
 """
 
 
-def wait_for(what: str, check: Callable[[], Any], timeout_s: float = 60) -> Any:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        value = check()
-        if value:
-            return value
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.2)
-
-
 @dataclass
 class OpsUp(Up):
     warehouse: Path
@@ -98,7 +88,8 @@ def run_to_end(up: OpsUp, dag_id: str) -> str:
     """Trigger `dag_id` through the API and wait until the scheduler finished the run."""
     with up.api("operator") as api:
         run_id = api.post(f"/dags/{dag_id}/runs", json={}).json()["run_id"]
-        wait_for(f"run {run_id}", lambda: api.get(f"/runs/{run_id}").json()["state"] in ("success", "failed"))
+        eventually(lambda: api.get(f"/runs/{run_id}").json()["state"] in ("success", "failed"), 60,
+                   what=f"run {run_id}", interval_s=0.2)
     return run_id
 
 
@@ -114,7 +105,8 @@ def landed(db: Path) -> list[tuple[str, int]]:
 def test_operator_fixes_and_replays_a_dead_letter(browser: Browser, up: OpsUp) -> None:
     run_to_end(up, "orders")
     with up.api("viewer") as api:
-        (letter,) = wait_for("the dead letter", lambda: api.get("/dlq").json())
+        (letter,) = eventually(lambda: api.get("/dlq").json(), 60, what="the dead letter",
+                               interval_s=0.2)
     assert landed(up.warehouse) == [("A", 1), ("C", 2)]
 
     page = login(browser, up, "operator")

@@ -10,7 +10,6 @@ import os
 import signal
 import textwrap
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,6 +23,7 @@ from legato.engine.executors.dask import ExecutorUnavailable, parse_address
 from legato.services.queries import read_log
 from legato.store import tries as try_store
 from legato.store.db import open_engine
+from waiting import eventually
 
 distributed = pytest.importorskip("distributed")
 
@@ -141,11 +141,9 @@ def test_a_worker_killed_mid_try_loses_the_try_which_is_retried_once(tmp_path: P
     outcome: dict[str, Any] = {}
     runner = threading.Thread(target=lambda: outcome.update(r=dag.run(executor=executor)))
     runner.start()
-    deadline = time.monotonic() + 60
-    while not pid_file.exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert pid_file.exists(), "the first try never started"
-    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    pid = eventually(lambda: pid_file.exists() and pid_file.read_text(), 60,
+                     what="the first try to start")
+    os.kill(int(pid), signal.SIGKILL)
     runner.join(timeout=120)
     assert not runner.is_alive(), "the run hung after its worker was killed"
     result = outcome["r"]

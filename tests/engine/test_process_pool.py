@@ -11,7 +11,7 @@ import signal
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 from legato.authoring.loader import load_file
 from legato.engine.executors.base import TryFinished, TryRequest, TryStarted
 from legato.engine.executors.local import LocalExecutor
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -36,18 +37,9 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _wait_for(what: str, check: Callable[[], Any], timeout: float) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def _pid_in(path: Path, timeout: float = 20.0) -> int:
-    return int(_wait_for(f"{path.name}", lambda: path.exists() and path.read_text().strip(), timeout))
+    return int(eventually(lambda: path.exists() and path.read_text().strip(), timeout,
+                          what=path.name))
 
 
 def _kill_leftovers(folder: Path) -> None:
@@ -133,7 +125,7 @@ def _next_outcome(executor: LocalExecutor, seen: list[Any], timeout: float) -> T
         done = [e for e in seen if isinstance(e, TryFinished)]
         return done[-1] if done else None
 
-    return _wait_for("the try's outcome", check, timeout)
+    return eventually(check, timeout, what="the try's outcome")
 
 
 STUBBORN = """
@@ -178,8 +170,8 @@ def test_cancel_kills_a_try_that_does_not_stop(stubborn: Path, pids: Path, legat
         executor.submit(_request(stubborn, legato_home, "forever", timeout_s=timeout_s))
         pid = _pid_in(pids / "forever.pid")
         seen: list[Any] = []
-        _wait_for("TryStarted", lambda: seen.extend(executor.events(0.05)) or any(
-            isinstance(e, TryStarted) for e in seen), 10)
+        eventually(lambda: seen.extend(executor.events(0.05)) or any(
+            isinstance(e, TryStarted) for e in seen), 10, what="TryStarted")
         if timeout_s is not None:
             time.sleep(timeout_s)            # the driver cancels once the timeout has passed
         asked = time.monotonic()
@@ -189,7 +181,7 @@ def test_cancel_kills_a_try_that_does_not_stop(stubborn: Path, pids: Path, legat
         assert outcome.state == "failed" and outcome.error_type == error_type
         assert outcome.retryable is (error_type == "TaskTimeout")
         assert "killed" in outcome.error
-        _wait_for("the worker to be gone", lambda: not _alive(pid), 5)
+        eventually(lambda: not _alive(pid), 5, what="the worker to be gone")
         executor.submit(_request(stubborn, legato_home, "quick"))   # the pool still works
         after = _next_outcome(executor, [], timeout=20)
         assert after.state == "success" and after.task_id == "quick"
@@ -314,7 +306,7 @@ def test_a_worker_that_died_idle_is_replaced_before_the_next_try(stubborn: Path,
         first = _next_outcome(executor, [], timeout=20)
         [pid] = executor._procs.worker_pids()
         os.kill(pid, signal.SIGKILL)                 # out-of-memory killer, say
-        _wait_for("the idle worker to die", lambda: not _alive(pid), 5)
+        eventually(lambda: not _alive(pid), 5, what="the idle worker to die")
         executor.submit(_request(stubborn, legato_home, "quick", try_number=2))
         second = _next_outcome(executor, [], timeout=20)
         assert first.state == second.state == "success", second.error

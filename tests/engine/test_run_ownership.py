@@ -13,7 +13,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +31,7 @@ from legato.store import runs as run_store
 from legato.store import tries as try_store
 from legato.store.db import open_engine
 from legato.store.schema import schedulers
+from waiting import eventually
 
 DEADLINE_S = 30
 
@@ -97,13 +97,9 @@ def _run(run_id: str) -> run_store.RunRow:
 
 
 def _until(check: Callable[[], bool], *tick: Scheduler) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not check():
-        assert time.monotonic() < deadline, "condition not reached in time"
-        for scheduler in tick:
-            scheduler.tick()
-        if not tick:
-            time.sleep(0.01)
+    """Wait for `check`, ticking these schedulers between checks (the test drives them)."""
+    step = (lambda: [scheduler.tick() for scheduler in tick]) if tick else None
+    eventually(check, DEADLINE_S, step=step, interval_s=0.01)
 
 
 def _foreign_owner(*, hostname: str, pid: int, age_s: float) -> str:

@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from legato.config import load_settings
 from legato.services import events as event_service
 from legato.services import queries
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -27,14 +27,10 @@ def _events(cli: list[str], env: dict[str, str]) -> list[dict]:
     return json.loads(out.stdout)
 
 
-def _wait_for(check, what: str, timeout_s: float = 60.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
+def _consumed(n: int) -> list[dict] | None:
+    """The events that started runs, once there are `n` of them."""
+    found = [e.to_json() for e in event_service.list_events(load_settings()) if e.run_id]
+    return found if len(found) >= n else None
 
 
 def test_a_dropped_file_and_a_published_message_each_start_one_run(tmp_path: Path,
@@ -65,11 +61,8 @@ def test_a_dropped_file_and_a_published_message_each_start_one_run(tmp_path: Pat
                                     "--json"], env=env, capture_output=True, text=True, check=True)
         assert json.loads(published.stdout)["queue"] == "embedded"
 
-        def consumed() -> list[dict] | None:
-            found = [e.to_json() for e in event_service.list_events(load_settings()) if e.run_id]
-            return found if len(found) == 2 else None
-
-        done = _wait_for(consumed, "two event runs")
+        done = eventually(lambda: _consumed(2), 60, alive=proc, what="two event runs",
+                          interval_s=0.2)
         by_dag = {e["dag_id"]: e for e in done}
         assert by_dag["drop"]["key"] == str(inbox / "po-1.csv")
         assert by_dag["orders"]["payload"] == {"n": 7}
@@ -80,12 +73,21 @@ def test_a_dropped_file_and_a_published_message_each_start_one_run(tmp_path: Pat
                 run = queries.show_run(load_settings(), run_id)
                 return run if run.state in ("success", "failed") else None
 
-            run = _wait_for(finished, f"run {run_id}")
+            run = eventually(finished, 60, what=f"run {run_id}", interval_s=0.2)
             assert run.state == "success"
             assert next(iter(run.tasks.values())).result == expected
-        time.sleep(1.0)                      # several more polls of the same folder...
-        listed = _events(cli, env)           # ...and still one event per file and message
-        assert sorted(e["dag_id"] for e in listed) == ["drop", "orders"]
+        # Later polls of the folder and the queue: a second file and a second message each
+        # start a run, and the first file and message were not delivered again meanwhile.
+        (inbox / "po-2.csv").write_text("a\n")
+        subprocess.run([*cli, "events", "publish", "orders", "--data", '{"n": 8}'], env=env,
+                       capture_output=True, text=True, check=True)
+        eventually(lambda: _consumed(4), 60, alive=proc, what="the later file and message",
+                   interval_s=0.2)
+        listed = _events(cli, env)
+        assert sorted((e["dag_id"], e["key"] if e["dag_id"] == "drop" else e["payload"]["n"])
+                      for e in listed) == [("drop", str(inbox / "po-1.csv")),
+                                           ("drop", str(inbox / "po-2.csv")),
+                                           ("orders", 7), ("orders", 8)]
     finally:
         proc.send_signal(signal.SIGTERM)
         out, _ = proc.communicate(timeout=30)

@@ -4,10 +4,9 @@ the embedded queue, keyed by the ticket."""
 
 from __future__ import annotations
 
-import threading
-
 from legato.demo import seed
 from legato.demo.standins import StandIns, data
+from waiting import then_in_thread
 
 from .conftest import example, queue_messages, states
 
@@ -17,15 +16,10 @@ def test_a_customer_ticket_is_found_enriched_and_routed(world: StandIns) -> None
     seed.customer_ticket(world.helpdesk.url, customer_id="C-001", summary="an old ticket")
     world.helpdesk.tickets["SUP-1"].status = "In Progress"          # not new: not picked
     dag = example("helpdesk_ticket_monitor")["helpdesk_ticket_monitor"]
-    searched = threading.Event()
-
-    def open_when_polled() -> None:      # the ticket arrives after the sensor's first poke
-        while not world.helpdesk.seen("GET", "/rest/api/3/search/jql"):
-            searched.wait(0.01)
-        seed.customer_ticket(world.helpdesk.url, customer_id="C-007")
-
-    opener = threading.Thread(target=open_when_polled)
-    opener.start()
+    opener = then_in_thread(                # the ticket arrives after the sensor's first poke
+        lambda: world.helpdesk.seen("GET", "/rest/api/3/search/jql"),
+        lambda: seed.customer_ticket(world.helpdesk.url, customer_id="C-007"), 30,
+        what="the sensor's first poke")
     result = dag.run()
     opener.join()
     assert result.state == "success", states(result)

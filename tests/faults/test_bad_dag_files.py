@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from legato.engine.dagprocessor import DagProcessor
+from waiting import eventually
 
 pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-m", "legato.cli.main"]
@@ -135,16 +136,19 @@ def test_the_scheduler_runs_good_dags_beside_broken_files_and_stops_on_sigterm(
     queued = subprocess.run([*CLI, "dags", "trigger", "good", "--json"], env=env,
                             capture_output=True, text=True, timeout=TIMEOUT_S + 30, check=True)
     run_id = json.loads(queued.stdout)["run_id"]
-    deadline, state = time.monotonic() + TIMEOUT_S + 30, None
-    while state != "success" and time.monotonic() < deadline:
-        assert scheduler.poll() is None, scheduler.communicate()[0]
+
+    def state() -> str | None:
         shown = subprocess.run([*CLI, "runs", "show", run_id, "--json"], env=env,
                                capture_output=True, text=True, timeout=30)
-        state = json.loads(shown.stdout)["state"] if shown.returncode == 0 else None
-        time.sleep(0.2)
-    if state != "success":
-        scheduler.send_signal(signal.SIGTERM)
-    assert state == "success", scheduler.communicate(timeout=20)[0]
+        return json.loads(shown.stdout)["state"] if shown.returncode == 0 else None
+
+    try:
+        eventually(lambda: state() == "success", TIMEOUT_S + 30, alive=scheduler,
+                   what="the good DAG's run to succeed", interval_s=0.2)
+    except AssertionError as exc:                  # with what the scheduler printed
+        if scheduler.poll() is None:
+            scheduler.send_signal(signal.SIGTERM)
+        raise AssertionError(f"{exc}\n{scheduler.communicate(timeout=20)[0]}") from None
     scheduler.send_signal(signal.SIGTERM)
     out, _ = scheduler.communicate(timeout=20)
     assert scheduler.returncode == 0, out

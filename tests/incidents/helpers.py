@@ -17,6 +17,7 @@ from legato.config import Settings, load_settings
 from legato.engine.bus import Bus, TaskFinished
 from legato.incidents.listener import IncidentListener
 from legato.store.db import open_engine
+from waiting import eventually
 
 
 @dataclass
@@ -46,9 +47,9 @@ class Recorder:
         return f"http://127.0.0.1:{self.server.server_port}"
 
     def wait_for(self, n: int, timeout_s: float = 20.0) -> list[Request]:
-        deadline = time.monotonic() + timeout_s
-        while len(self.accepted) < n and time.monotonic() < deadline:
-            time.sleep(0.02)
+        """The accepted requests once there are `n` of them."""
+        eventually(lambda: len(self.accepted) >= n, timeout_s, what=f"{n} accepted requests",
+                   explain=lambda: f"received: {[(r.method, r.path) for r in self.requests]}")
         return self.accepted
 
 

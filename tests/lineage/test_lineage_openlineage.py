@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,15 +16,9 @@ import pytest
 from lhelpers import PRODUCER, load, write
 
 from legato.lineage.transport import emitter_for, parse_target
+from waiting import eventually
 
 DEADLINE_S = 30
-
-
-def _wait(pred: Any, what: str) -> None:
-    deadline = time.monotonic() + DEADLINE_S
-    while not pred():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
 
 
 def test_events_to_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,7 +95,8 @@ def test_http_endpoint_down_then_back(tmp_path: Path, monkeypatch: pytest.Monkey
     assert run.state == "success"                             # the engine did not wait
     assert emitter.pending() >= 1
     received = start()
-    _wait(lambda: len(received) >= 2, "both events after the endpoint came back")
+    eventually(lambda: len(received) >= 2, DEADLINE_S,
+               what="both events after the endpoint came back")
     assert emitter.flush(DEADLINE_S)
     assert [r["event"]["eventType"] for r in received] == ["START", "COMPLETE"]
     for r in received:

@@ -17,6 +17,7 @@ from legato.authoring.errors import DagDefinitionError
 from legato.demo.standins import Helpdesk
 from legato.demo.standins.helpdesk import TOKEN, USER
 from legato.sensors import HttpSensor
+from waiting import then_in_thread
 
 JQL = 'priority = High AND status = "To Do"'
 
@@ -52,16 +53,10 @@ def test_waits_for_a_ticket_and_hands_the_check_result_downstream(desk: Helpdesk
 
         first(wait)
     _open_ticket(desk, "Low")                                   # does not match the JQL
-    first_poke = threading.Event()
-    polls = desk.seen
-    timer = threading.Thread(target=lambda: (first_poke.wait(10), _open_ticket(desk, "High")))
-    timer.start()
-    watcher = threading.Thread(target=lambda: _wait_for(lambda: polls("GET", "/rest/api/3/search"),
-                                                        first_poke))
-    watcher.start()
+    opener = then_in_thread(lambda: desk.seen("GET", "/rest/api/3/search"),
+                            lambda: _open_ticket(desk, "High"), what="the sensor's first poke")
     result = dag.run()
-    timer.join()
-    watcher.join()
+    opener.join()
     assert result.state == "success"
     assert result["wait"].result == ["OPS-2"] and result["first"].result == "OPS-2"
     searches = desk.seen("GET", "/rest/api/3/search/jql")
@@ -69,22 +64,10 @@ def test_waits_for_a_ticket_and_hands_the_check_result_downstream(desk: Helpdesk
     assert all(r.headers["authorization"].startswith("Basic ") for r in searches)
 
 
-def _wait_for(check, event: threading.Event) -> None:
-    import time
-
-    deadline = time.monotonic() + 10
-    while not check() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    event.set()
-
-
 def _open_after(desk: Helpdesk, polls: int) -> threading.Thread:
     """Open OPS-1 once the sensor has asked for it `polls` times (it is missing until then)."""
-    asked = lambda: len(desk.seen("GET", "/rest/api/3/issue/")) >= polls     # noqa: E731
-    opener = threading.Thread(target=lambda: (_wait_for(asked, threading.Event()),
-                                              _open_ticket(desk, "High")))
-    opener.start()
-    return opener
+    return then_in_thread(lambda: len(desk.seen("GET", "/rest/api/3/issue/")) >= polls,
+                          lambda: _open_ticket(desk, "High"), what=f"{polls} pokes")
 
 
 def test_a_status_outside_the_allowlist_fails_the_try_at_once(desk: Helpdesk) -> None:

@@ -15,6 +15,7 @@ from legato.authoring.errors import DagDefinitionError
 from legato.engine import triggerer
 from legato.sensors import FileSensor, HttpSensor, PythonSensor
 from legato.tasks import EmptyTask, PythonTask
+from waiting import eventually
 
 
 def _touch_later(path: Path, delay: float) -> threading.Thread:
@@ -163,9 +164,7 @@ def test_thousand_deferred_file_sensors_share_one_thread(tmp_path: Path) -> None
     box: dict[str, object] = {}
     runner = threading.Thread(target=lambda: box.update(result=dag.run(max_workers=workers)))
     runner.start()
-    deadline = time.monotonic() + 30
-    while triggerer.get_triggerer().pending < n and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: triggerer.get_triggerer().pending >= n, 30, what=f"{n} deferred sensors")
     assert triggerer.get_triggerer().pending == n
     # the run's thread, its worker pool and the one triggerer thread; no thread per sensor
     assert threading.active_count() <= baseline + 1 + workers + 1
