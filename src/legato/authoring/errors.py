@@ -7,6 +7,8 @@ Definition errors are raised while a DAG file is imported, so they name the DAG 
 
 from __future__ import annotations
 
+from ..errors import InvalidInput
+
 
 class Skip(Exception):
     """Raised inside a task to mark it `skipped` (Airflow's AirflowSkipException)."""
@@ -16,7 +18,7 @@ class Fail(Exception):
     """Raised inside a task to fail it at once, with no retry (the data will not change)."""
 
 
-class DagDefinitionError(ValueError):
+class DagDefinitionError(InvalidInput):
     """A DAG or task is malformed: a bad id, an unknown trigger rule, a duplicate edge target."""
 
 

@@ -14,6 +14,7 @@ from ..authoring.parsed import ParsedDag
 from ..config import Settings
 from ..engine.runs_create import create_run, record_dag
 from ..engine.wakeup import notify
+from ..errors import InvalidInput
 from ..schedules.timetable import dag_timezone, intervals_between, next_fire
 from ..services.queries import NotFound, discover_dags
 from ..store import dags as dag_store
@@ -67,11 +68,11 @@ def backfill(settings: Settings, dag_id: str, start: datetime | str, end: dateti
     alone unless `rerun` (so repeating a backfill does nothing twice)."""
     dag = find_dag(settings, dag_id)
     if dag.schedule is None:
-        raise ValueError(f"DAG {dag_id!r} has no schedule, so no intervals to backfill")
+        raise InvalidInput(f"DAG {dag_id!r} has no schedule, so no intervals to backfill")
     first = parse_datetime(start, what="--start")
     last = parse_datetime(end, what="--end")
     if last < first:
-        raise ValueError("--end is before --start")
+        raise InvalidInput("--end is before --start")
     engine = open_engine(settings.database_url)
     with engine.connect() as conn:
         done = run_store.successful_logical_dates(conn, dag_id)
