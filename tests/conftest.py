@@ -1,13 +1,12 @@
 """Every test gets its own $LEGATO_HOME, so stores never leak between tests.
 
-`backend` runs a test on SQLite and, when LEGATO_TEST_POSTGRES_URL is set (.ci/run sets it),
-on PostgreSQL in a database of its own; with the variable set and the server down the test
-fails, it never silently skips.
+`backend` runs a test on SQLite and on PostgreSQL, in a database of its own on the server
+services.py finds (LEGATO_TEST_POSTGRES_URL, else the standard local port); under CI, or with
+the variable set, a server that does not answer fails the test, it never silently skips.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,10 +16,9 @@ import sqlalchemy as sa
 
 from legato.authoring.variables import set_default_resolver
 from legato.store.db import dispose_all, normalize_url
+from services import service_url
 
-PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
-BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
+BACKENDS = ["sqlite", "postgresql"]
 
 
 @pytest.fixture(autouse=True)
@@ -40,11 +38,12 @@ def legato_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 @pytest.fixture
 def scratch_postgres_url() -> Iterator[str]:
     """A new, empty database on the test PostgreSQL server; dropped afterwards."""
-    admin = sa.create_engine(normalize_url(PG_URL or ""), isolation_level="AUTOCOMMIT")
+    server = normalize_url(service_url("postgres"))
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
     name = f"legato_t_{secrets.token_hex(4)}"
     with admin.connect() as conn:
         conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = sa.engine.make_url(normalize_url(PG_URL or "")).set(database=name)
+    url = sa.engine.make_url(server).set(database=name)
     try:
         yield url.render_as_string(hide_password=False)
     finally:

@@ -26,8 +26,7 @@ from legato.services import operate
 from legato.store.db import normalize_url
 from waiting import eventually
 
-pytestmark = [pytest.mark.e2e, pytest.mark.skipif(
-    not os.environ.get("LEGATO_TEST_POSTGRES_URL"), reason="LEGATO_TEST_POSTGRES_URL not set")]
+pytestmark = pytest.mark.e2e
 WIDTH = 6
 DEADLINE_S = 90
 

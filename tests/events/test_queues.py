@@ -1,12 +1,11 @@
 """Queue triggers: the embedded queue, and NATS JetStream, Redis streams and RabbitMQ against
-the machine's brokers (LEGATO_TEST_NATS_URL / _REDIS_URL / _RABBITMQ_URL: skipped when unset,
-failing when set and the broker is down). Each: two DAGs on one topic both get every message,
+the machine's brokers (found by tests/services.py: under CI a broker that does not answer
+fails the test). Each: two DAGs on one topic both get every message,
 a message becomes exactly one run, and messages published while no listener runs are read
 when it starts."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,9 +19,9 @@ from legato.config import load_settings
 from legato.engine.event_runs import create_event_runs
 from legato.services import events as event_service
 from legato.store.db import open_engine
+from services import service_url
 
-BROKERS = {"nats": "LEGATO_TEST_NATS_URL", "redis": "LEGATO_TEST_REDIS_URL",
-           "amqp": "LEGATO_TEST_RABBITMQ_URL"}
+BROKERS = {"nats": "nats", "redis": "redis", "amqp": "rabbitmq"}    # scheme: service
 
 
 def _make_runs(folder: Path) -> int:
@@ -60,9 +59,7 @@ def test_the_embedded_queue_fans_out_and_keeps_messages_for_late_listeners(
 
 @pytest.mark.parametrize("broker", sorted(BROKERS))
 def test_a_broker_queue_makes_one_run_per_message(broker: str, dags_folder: Path) -> None:
-    url = os.environ.get(BROKERS[broker])
-    if not url:
-        pytest.skip(f"{BROKERS[broker]} not set")
+    url = service_url(BROKERS[broker])
     topic = f"legato-test-{uuid.uuid4().hex[:10]}"
     suffix = uuid.uuid4().hex[:6]
     for name in ("b1", "b2"):

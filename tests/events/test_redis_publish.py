@@ -1,38 +1,33 @@
 """One Redis publisher (events/brokers/redis.py) for `legato.io.publish` and `legato events
 publish`: a message id published twice adds one stream entry, on the machine's Redis
-(LEGATO_TEST_REDIS_URL: skipped when unset, failing when set and down)."""
+(found by tests/services.py)."""
 
 from __future__ import annotations
 
-import os
 import uuid
-
-import pytest
 
 from broker_support import drop_topic
 from legato.events.brokers import publish
+from services import service_url
 
-URL = os.environ.get("LEGATO_TEST_REDIS_URL")
 
-
-@pytest.mark.skipif(not URL, reason="LEGATO_TEST_REDIS_URL not set")
 def test_a_repeated_message_id_adds_one_entry() -> None:
     import redis
 
-    assert URL is not None
+    url = service_url("redis")
     topic = f"legato-pub-{uuid.uuid4().hex[:10]}"
-    client = redis.Redis.from_url(URL)
+    client = redis.Redis.from_url(url)
     try:
-        first = publish(URL, topic, b'{"n": 1}', "order-1")
-        again = publish(URL, topic, b'{"n": 1}', "order-1")         # a retried publish
-        other = publish(URL, topic, b'{"n": 2}', "order-2")
+        first = publish(url, topic, b'{"n": 1}', "order-1")
+        again = publish(url, topic, b'{"n": 1}', "order-1")         # a retried publish
+        other = publish(url, topic, b'{"n": 2}', "order-2")
         assert first.startswith(f"stream {topic} entry ") and other.startswith(f"stream {topic} entry ")
         assert again == f"stream {topic}: message order-1 was published before, not added again"
         assert client.xlen(topic) == 2
         ttl = client.ttl(f"legato:msgid:{topic}:order-1")
         assert 0 < ttl <= 86_400
-        publish(URL, topic, b"{}", "short", dedupe_ttl_s=5)
+        publish(url, topic, b"{}", "short", dedupe_ttl_s=5)
         assert 0 < client.ttl(f"legato:msgid:{topic}:short") <= 5
     finally:
         client.close()
-        drop_topic("redis", URL, topic, redis_patterns=[f"legato:msgid:{topic}:*"])
+        drop_topic("redis", url, topic, redis_patterns=[f"legato:msgid:{topic}:*"])

@@ -1,5 +1,5 @@
 """The incident store, the in-transaction hook and the outbox on SQLite and PostgreSQL
-(PostgreSQL when LEGATO_TEST_POSTGRES_URL is set; a database per test, dropped after)."""
+(PostgreSQL: a database per test, dropped after; see the `backend` fixture)."""
 
 from __future__ import annotations
 

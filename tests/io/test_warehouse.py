@@ -1,10 +1,9 @@
-"""Warehouse loads on a real DuckDB file and, with LEGATO_TEST_POSTGRES_URL set, on a scratch
-PostgreSQL database: each mode run twice leaves the same table, a failing load changes nothing,
+"""Warehouse loads on a real DuckDB file and on a scratch database of the machine's PostgreSQL
+(tests/services.py): each mode run twice leaves the same table, a failing load changes nothing,
 and bad names or records are refused before any statement runs."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,10 +12,9 @@ import pytest
 from legato.io.sqlnames import BadName
 from legato.io.warehouse import Warehouse, default_url
 from legato.quality import Contract
+from services import service_url
 
-PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
-ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
+ENGINES = ["duckdb", "postgresql"]          # PostgreSQL: a scratch database (conftest.py)
 
 
 @pytest.fixture(params=ENGINES)
@@ -129,6 +127,9 @@ def test_a_connection_id_names_the_warehouse(monkeypatch: pytest.MonkeyPatch, tm
     monkeypatch.setenv("LEGATO_CONN_DWH", f"duckdb:///{tmp_path / 'dwh.duckdb'}")
     Warehouse("dwh").load("t", [{"id": 1}])
     assert Warehouse(f"duckdb:///{tmp_path / 'dwh.duckdb'}").query("SELECT id FROM t") == [{"id": 1}]
-    if PG_URL:
-        monkeypatch.setenv("LEGATO_CONN_PG", PG_URL)
-        assert Warehouse("pg").query("SELECT 1 AS one") == [{"one": 1}]
+
+
+
+def test_a_connection_id_names_a_postgres_warehouse(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LEGATO_CONN_PG", service_url("postgres"))
+    assert Warehouse("pg").query("SELECT 1 AS one") == [{"one": 1}]

@@ -5,7 +5,6 @@ catalog write-write conflict, or another process's lock on the file)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,9 +14,7 @@ import pytest
 from concurrency_support import all_at_once
 from legato.io.warehouse import Warehouse
 
-PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
-ENGINES = ["duckdb", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
+ENGINES = ["duckdb", "postgresql"]          # PostgreSQL: a scratch database (conftest.py)
 LOADERS = 8
 
 

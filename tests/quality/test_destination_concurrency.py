@@ -4,7 +4,6 @@ marks) were created inside each writer's transaction and every loser failed."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +14,7 @@ from concurrency_support import all_at_once
 from legato.quality import SqlTable, destinations
 from legato.store.db import normalize_url
 
-PG_URL = os.environ.get("LEGATO_TEST_POSTGRES_URL")
-ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not PG_URL, reason="LEGATO_TEST_POSTGRES_URL not set"))]
+ENGINES = ["sqlite", "postgresql"]          # PostgreSQL: a scratch database (conftest.py)
 WRITERS = 8
 
 

@@ -1,5 +1,5 @@
 """Dead letters, exactly-once replay and the drift gate on every metadata store (SQLite, and
-PostgreSQL when LEGATO_TEST_POSTGRES_URL is set; there the destination table is PostgreSQL too)."""
+PostgreSQL through the `backend` fixture; there the destination table is PostgreSQL too)."""
 
 from __future__ import annotations
 

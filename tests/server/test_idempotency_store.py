@@ -1,7 +1,7 @@
 """Idempotency keys on SQLite and PostgreSQL: the primary key makes a claim race-safe.
 
-PostgreSQL runs when LEGATO_TEST_POSTGRES_URL is set (.ci/run sets it), in a database of its
-own; with the variable set and the server down the test fails, it never silently skips.
+PostgreSQL runs in a database of its own on the server tests/services.py finds; under CI, or
+with LEGATO_TEST_POSTGRES_URL set, a server that does not answer fails the test.
 """
 
 from __future__ import annotations

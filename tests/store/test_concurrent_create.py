@@ -3,13 +3,11 @@ command runs) all end up with the head schema; none fails on "table already exis
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 
 from legato.store.db import HEAD_REVISION, normalize_url, stored_revision
@@ -37,8 +35,6 @@ def test_processes_racing_to_create_a_new_sqlite_database_all_succeed(tmp_path: 
         _race(f"sqlite:///{tmp_path / f'race{attempt}.db'}")
 
 
-@pytest.mark.skipif(not os.environ.get("LEGATO_TEST_POSTGRES_URL"),
-                    reason="LEGATO_TEST_POSTGRES_URL not set")
 def test_processes_racing_to_create_a_new_postgres_database_all_succeed(
         scratch_postgres_url: str) -> None:
     _race(scratch_postgres_url)

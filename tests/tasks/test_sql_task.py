@@ -1,10 +1,9 @@
-"""SqlTask against a SQLite file (and PostgreSQL when LEGATO_TEST_POSTGRES_URL is set), via dag.run()."""
+"""SqlTask against a SQLite file and the machine's PostgreSQL (tests/services.py), via dag.run()."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import uuid
 from decimal import Decimal
@@ -16,6 +15,7 @@ from legato import DAG
 from legato.authoring.variables import parse_connection
 from legato.tasks import SqlTask
 from legato.tasks.sql import json_safe, split_statements, sqlalchemy_url
+from services import service_url
 
 
 @pytest.fixture
@@ -134,9 +134,7 @@ def test_sqlalchemy_urls() -> None:
 
 
 def test_postgres_select(monkeypatch: pytest.MonkeyPatch) -> None:
-    url = os.environ.get("LEGATO_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("LEGATO_TEST_POSTGRES_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)")
+    url = service_url("postgres")
     monkeypatch.setenv("LEGATO_CONN_PG", url)
     table = f"legato_orders_{uuid.uuid4().hex[:8]}"
     try:
