@@ -225,3 +225,16 @@ def ui_login(browser: Browser, site: UiSite, role: str, **context: object) -> Pa
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(f"{site.base}/ui/dags")
     return page
+
+
+def axe_serious(page: Page) -> list[str]:
+    """The serious and critical axe-core violations of `page` as it is now, one line each (the
+    copy of axe-core that the axe-playwright-python test extra ships; no network)."""
+    try:
+        import axe_playwright_python
+    except ImportError:
+        pytest.fail("the axe-playwright-python package (test extra) ships the axe-core the check uses")
+    page.evaluate((Path(axe_playwright_python.__file__).parent / "axe.min.js").read_text())
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}x, e.g. {v['nodes'][0]['target']})"
+            for v in result["violations"] if v.get("impact") in ("serious", "critical")]

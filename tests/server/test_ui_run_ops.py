@@ -281,7 +281,7 @@ def test_a_mapped_instance_page_clears_the_task_and_comes_back_to_the_instance(l
     run_id = dag.run().run_id
     with session(live, "operator") as c:
         page = c.get(f"{run_url(run_id)}/tasks/load", params={"map_index": 1}).text
-        assert "Task load (every mapped instance) of this run" in page
+        assert "Clear or mark load (every mapped instance) in this run" in page
         form = {"csrf": csrf_of(page), "task_id": "load", "back_task": "load", "back_map": "1"}
         assert listed(c.post(f"{run_url(run_id)}/clear", data=form).text) == ["load"]
         done = c.post(f"{run_url(run_id)}/clear", data={**form, "confirm": "load"})
@@ -306,3 +306,15 @@ def test_done_codes_read_back_as_their_messages() -> None:
     pending = ui_ops.done_text(ui_ops.done_code("retry", 4, applied=False))
     assert pending is not None and pending.startswith("Retrying from failure: 4 tasks cleared to run again —")
     assert ui_ops.done_code("mark", 2, "success") == "mark:success:2"
+
+
+def test_the_confirmation_says_which_listed_tasks_are_already_waiting(live: Live) -> None:
+    run_id = _failed_run()
+    with session(live, "operator") as c:
+        csrf = csrf_of(c.get(run_url(run_id)).text)
+        c.post(f"{run_url(run_id)}/clear", data={"csrf": csrf, "task_id": "after", "confirm": "after"})
+        confirm = c.post(f"{run_url(run_id)}/clear",
+                         data={"csrf": csrf, "task_id": "broken", "downstream": "on"})
+        assert listed(confirm.text) == ["broken", "after"]
+        items = dict(re.findall(r'<li data-task-id="([^"]+)">(.*?)</li>', confirm.text))
+        assert "left as it is" in items["after"] and "left as it is" not in items["broken"]

@@ -23,21 +23,23 @@ OPTIONS = ("downstream", "upstream", "only_failed")
 MAX_DONE_CHARS = 60
 
 
-def task_states(view: RunView) -> dict[str, str]:
-    """Each task of the run with its state (folded over map indexes), in the DAG's order."""
+def _by_task(view: RunView) -> dict[str, list[str]]:
+    """The states of each task's instances, tasks in the DAG's order."""
     by_task: dict[str, list[str]] = defaultdict(list)
     for i in view.instances:
         by_task[i.task_id].append(i.state)
-    return {t: fold_states(states) for t, states in by_task.items()}
+    return by_task
+
+
+def task_states(view: RunView) -> dict[str, str]:
+    """Each task of the run with its state (folded over map indexes), in the DAG's order."""
+    return {t: fold_states(states) for t, states in _by_task(view).items()}
 
 
 def waiting_tasks(view: RunView) -> set[str]:
     """Tasks whose every instance is already waiting or running: a clear leaves them alone
     (they will run anyway; engine/operations.py)."""
-    by_task: dict[str, list[str]] = defaultdict(list)
-    for i in view.instances:
-        by_task[i.task_id].append(i.state)
-    return {t for t, states in by_task.items() if all(s in PENDING for s in states)}
+    return {t for t, states in _by_task(view).items() if all(s in PENDING for s in states)}
 
 
 def can_cancel(view: RunView) -> bool:

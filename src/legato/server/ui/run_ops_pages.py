@@ -16,8 +16,10 @@ the error's status — never a 500, never a server path.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -36,6 +38,8 @@ from .session import UiSession, check_csrf
 
 RunId = Annotated[str, Path(min_length=1, max_length=250)]
 Form = dict[str, list[str]]
+Action = Callable[["Origin", str], Response]                  # (the page posted from, who) -> answer
+Act = Callable[[Request, UiSession, str, Form, Action], Response]
 MAX_TASK_ID = 250
 
 
@@ -53,7 +57,7 @@ class Origin:
         index = _one(form, "back_map") or "-1"
         if task_id is not None and len(task_id) > MAX_TASK_ID:
             raise InvalidInput("back_task is not a task id")
-        if not index.lstrip("-").isdigit() or not -1 <= int(index) < 2**31:
+        if not re.fullmatch(r"-?\d{1,10}", index) or not -1 <= int(index) < 2**31:
             raise InvalidInput(f"back_map is not a map index: {index[:20]!r}")
         return cls(run_id, task_id, int(index))
 
@@ -106,7 +110,7 @@ def build(ctx: UiContext) -> APIRouter:
     router = APIRouter()
     settings = ctx.settings
 
-    def act(request: Request, session: UiSession, run_id: str, form: Form, action: Any) -> Response:
+    def act(request: Request, session: UiSession, run_id: str, form: Form, action: Action) -> Response:
         """Check the form, run `action(origin, who)` and answer with its page or the error."""
         check_csrf(request, session, {k: v[0] for k, v in form.items()})
         origin = Origin.of(run_id, form)
@@ -147,7 +151,7 @@ def build(ctx: UiContext) -> APIRouter:
     return router
 
 
-def _direct_routes(router: APIRouter, ctx: UiContext, act: Any) -> None:
+def _direct_routes(router: APIRouter, ctx: UiContext, act: Act) -> None:
     """The actions that need no list to confirm: mark, cancel, note (a browser dialog asks
     before mark and cancel)."""
     settings = ctx.settings

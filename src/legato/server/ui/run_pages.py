@@ -2,7 +2,9 @@
 text in pieces (to follow a running try) and as a download.
 
 Every task of a run has a page, whatever its state (a task that never ran says why), so each
-cell of the grid and each node of the graph leads somewhere. The log page follows the latest
+cell of the grid and each node of the graph leads somewhere. Operators find the run's actions
+(clear, mark, retry, cancel, note: run_ops_pages.py) on the run and task pages, which show the
+message of an action just done (`?done=`) or the error it met. The log page follows the latest
 try: its live topic carries the log's size, and log.js fetches the bytes after what it has.
 """
 

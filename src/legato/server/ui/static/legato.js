@@ -9,7 +9,9 @@
 //   set    a digest of the rows shown; version  a digest of everything shown:
 //          when either differs from the page's, a fresh <main> is fetched and swapped in
 //   log    {try, latest, state, size}      handed to log.js ("legato:live" event)
-// The page never reloads; the server's templates stay the one place that draws things.
+// The page never reloads; the server's templates stay the one place that draws things. A swap
+// keeps what the user typed or ticked in the live region and has not sent yet (a run's note, the
+// options of a clear), and the focus.
 (function () {
   "use strict";
   var main = document.getElementById("live");
