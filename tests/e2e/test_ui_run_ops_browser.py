@@ -6,7 +6,8 @@ context at 1024 px, controls found by role and accessible name.
   from the task page, confirms the listed tasks and watches the run page (no reload) show the
   cells back to scheduled and then green — a note typed there but not saved survives the
   page's live swaps;
-- marks a failed task success with its downstream and sees the run recomputed success;
+- opens a failed task from its grid cell, marks it success with its downstream and sees the run
+  recomputed success;
 - retries a failed run from the run page: the failed tasks run again (try 2), the task that
   had succeeded keeps its one try;
 - cancels a running run (a slow task) and sees it end `cancelled`;
@@ -92,8 +93,11 @@ class Site:
     def run(self, run_id: str) -> dict[str, Any]:
         return self.api.get(f"/runs/{quote(run_id, safe='')}").json()
 
-    def trigger(self, dag_id: str, **params: str) -> str:
-        created = self.api.post(f"/dags/{dag_id}/runs", json={"params": params} if params else {})
+    def trigger(self, dag_id: str, logical_date: str | None = None, **params: str) -> str:
+        body: dict[str, Any] = {"params": params} if params else {}
+        if logical_date:
+            body["logical_date"] = logical_date
+        created = self.api.post(f"/dags/{dag_id}/runs", json=body)
         assert created.status_code == 201, created.text
         return created.json()["run_id"]
 
@@ -102,9 +106,9 @@ class Site:
                           what=f"run {run_id} to be {' or '.join(states)}",
                           explain=lambda: str(self.run(run_id)))
 
-    def failed_run(self, name: str, gate: str = "") -> str:
+    def failed_run(self, name: str, gate: str = "", logical_date: str | None = None) -> str:
         """A run of ops_demo whose `report` failed: its input file `name` is missing."""
-        run_id = self.trigger("ops_demo", input=name, gate=gate)
+        run_id = self.trigger("ops_demo", logical_date, input=name, gate=gate)
         run = self.until(run_id, "failed", "success")
         assert run["tasks"]["report"]["state"] == "failed", run
         assert run["tasks"]["publish"]["state"] == "upstream_failed", run
@@ -200,9 +204,11 @@ def test_clear_with_downstream_from_the_task_page_turns_the_run_green_live(modul
 
 
 def test_mark_a_failed_task_success_recomputes_the_run(module_browser: Browser, site: Site) -> None:
-    run_id = site.failed_run("input-mark")
+    run_id = site.failed_run("input-mark", logical_date="2024-05-02T00:00:00")
     page = site.page(module_browser, "operator")
-    page.goto(site.url(run_id, "report"))
+    page.goto(f"{site.base}/ui/dags/ops_demo/grid")                    # the task page, from its grid cell
+    page.get_by_role("link", name=re.compile(r"^report, 2024-05-02 00:00:00 UTC: failed")).click()
+    expect(page).to_have_url(site.url(run_id, "report"))
     page.get_by_role("checkbox", name="Downstream").check()
     page.once("dialog", lambda dialog: dialog.accept())            # "Mark report success? ..."
     page.get_by_role("button", name="Mark success").click()
