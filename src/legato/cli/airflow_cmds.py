@@ -59,7 +59,8 @@ def dags_test(
         dag = find_dag(load_settings(), dag_id)
     except NotFound as exc:
         raise fail_usage(str(exc).splitlines()[0]) from None
-    run_command(Path(dag.fileloc), dag_id, logical_date, param or [], as_json, executor)
+    raise typer.Exit(run_command(Path(dag.fileloc), dag_id, logical_date, param or [], as_json,
+                                 executor))
 
 
 def register(app: typer.Typer, dags_app: typer.Typer) -> None:

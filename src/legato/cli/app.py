@@ -1,4 +1,8 @@
-"""The `legato` command. Thin: it parses, calls services, and prints."""
+"""The `legato` command as a typer app. Thin: it parses, calls services, and prints.
+
+The console script enters through `cli.main`, which sends `legato run FILE` straight to
+`run_cmd` without importing this module (typer, pydantic and every command module).
+"""
 
 from __future__ import annotations
 
@@ -70,7 +74,7 @@ def run(
 ) -> None:
     """Run a DAG once, now, and wait for it: exit 0 on success, 1 on failure, 2 on bad input,
     130 when interrupted (Ctrl-C or SIGTERM cancel the run: it ends `cancelled`)."""
-    run_command(path, dag, date, param or [], as_json, executor, retries)
+    raise typer.Exit(run_command(path, dag, date, param or [], as_json, executor, retries))
 
 
 @runs_app.command("list")
@@ -190,7 +194,3 @@ up_cmd.register(app)
 
 def main() -> None:
     app()
-
-
-if __name__ == "__main__":
-    main()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-import typer
+if TYPE_CHECKING:
+    import typer
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 STATE_STYLE = {
@@ -23,6 +24,8 @@ def emit_json(obj: Any) -> None:
 
 def fail_usage(message: str) -> typer.Exit:
     """Print `message` to stderr and return an Exit(2) for the caller to raise."""
+    import typer
+
     sys.stderr.write(f"error: {message}\n")
     return typer.Exit(EXIT_USAGE)
 
@@ -40,6 +43,37 @@ def row_id(value: int, what: str) -> int:
 def styled(state: str) -> str:
     style = STATE_STYLE.get(state, "white")
     return f"[{style}]{state}[/{style}]"
+
+
+_SGR = {"green": "32", "red": "31", "dark_orange": "38;5;208", "magenta": "35", "cyan": "36",
+        "grey50": "38;5;244", "yellow": "33", "blue": "34", "white": "37"}
+
+
+def ansi_painter() -> Any:
+    """A function that colours a state name as `styled` would, in ANSI codes when stdout is
+    a terminal (and NO_COLOR is unset), else leaves it plain."""
+    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
+        return lambda state, text=None: text if text is not None else state
+
+    def paint(state: str, text: str | None = None) -> str:
+        code = _SGR[STATE_STYLE.get(state, "white")]
+        return f"\x1b[{code}m{state if text is None else text}\x1b[0m"
+
+    return paint
+
+
+def text_table(columns: list[str], rows: list[list[str]], state_column: int | None = None) -> str:
+    """Columns aligned with spaces, no box drawing: for output that is cheap to render (no
+    rich import) and greps well; `state_column` is painted by state."""
+    widths = [max(len(r[i]) for r in [columns, *rows]) for i in range(len(columns))]
+    paint = ansi_painter()
+    lines = []
+    for n, row in enumerate([columns, *rows]):
+        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=True)]
+        if n and state_column is not None:
+            cells[state_column] = paint(row[state_column], cells[state_column])
+        lines.append("  ".join(cells).rstrip())
+    return "\n".join(lines)
 
 
 def console() -> Any:

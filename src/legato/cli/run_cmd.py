@@ -1,7 +1,15 @@
-"""`legato run PATH`: run one DAG from a file once, now, with live progress or JSON."""
+"""`legato run PATH`: run one DAG from a file once, now, with live progress or JSON.
+
+The command people time against a script that calls `dag.run()`, so it has a parser of its
+own (`run_from_argv`, argparse) that the console script uses directly: going through the typer
+app would import typer, pydantic and every other command first (~150 ms). The typer app's
+`run` declares the same options for `legato run --help` and for in-process callers;
+tests/cli/test_run_fast_path.py keeps the two in step.
+"""
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -9,9 +17,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
-
-import typer
+from typing import Any, NoReturn
 
 from ..authoring.dag import DAG
 from ..authoring.errors import DagDefinitionError
@@ -21,16 +27,56 @@ from .output import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
-    console,
+    ansi_painter,
     duration,
     emit_json,
     exit_abandoning_workers,
-    fail_usage,
-    styled,
-    table,
+    text_table,
 )
 
 EXIT_INTERRUPTED = 130           # as a shell reports a process stopped by Ctrl-C
+
+
+def fail_usage(message: str) -> SystemExit:
+    """Print `message` to stderr and return the exit (2) for the caller to raise; a SystemExit,
+    not typer's Exit, so that the fast path never imports typer."""
+    sys.stderr.write(f"error: {message}\n")
+    return SystemExit(EXIT_USAGE)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise fail_usage(f"{message} (see legato run --help)")
+
+
+def _retries(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} is below the minimum of 0")
+    return value
+
+
+def run_parser() -> argparse.ArgumentParser:
+    """`legato run`'s options as the typer app declares them (help stays with the app)."""
+    parser = _Parser(prog="legato run", add_help=False, allow_abbrev=False)
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--dag")
+    parser.add_argument("--date")
+    parser.add_argument("--param", action="append", default=[])
+    parser.add_argument("--json", dest="as_json", action="store_true")
+    parser.add_argument("--executor", default="local")
+    parser.add_argument("--retries", type=_retries)
+    return parser
+
+
+def run_from_argv(argv: list[str]) -> int:
+    """`legato run` from its arguments (after `run`), without the typer app; the exit code."""
+    args = run_parser().parse_args(argv)
+    return run_command(args.path, args.dag, args.date, args.param, args.as_json, args.executor,
+                       args.retries)
 
 
 def parse_params(pairs: list[str]) -> dict[str, Any]:
@@ -102,7 +148,9 @@ def _progress_run(dag: DAG, kwargs: dict[str, Any]) -> Any:
 
 
 def run_command(path: Path, dag_id: str | None, date: str | None, param: list[str],
-                as_json: bool, executor: str, retries: int | None = None) -> None:
+                as_json: bool, executor: str, retries: int | None = None) -> int:
+    """Run the DAG and print its outcome; the exit code (0 success, 1 failed). Bad input
+    raises SystemExit(2); an interrupt ends the process with 130."""
     from ..services.run_once import RunInterrupted, run_dag
 
     dag = pick_dag(path, dag_id)
@@ -125,7 +173,7 @@ def run_command(path: Path, dag_id: str | None, date: str | None, param: list[st
         exit_abandoning_workers(EXIT_INTERRUPTED)
     if not as_json:
         print_summary(result)
-    raise typer.Exit(EXIT_OK if result.state == "success" else EXIT_FAILED)
+    return EXIT_OK if result.state == "success" else EXIT_FAILED
 
 
 SUMMARY_ROWS = 40           # a bigger run is summarized: a table of a thousand rows costs more
@@ -133,23 +181,26 @@ SUMMARY_ROWS = 40           # a bigger run is summarized: a table of a thousand 
 
 
 def print_summary(result: Any) -> None:
-    """The run's tasks as a table; a big run as counts by state and the tasks that did not
-    succeed (up to SUMMARY_ROWS of them)."""
+    """The run's tasks as plain aligned text (rich's tables cost more to import than a small
+    run takes); a big run as counts by state and the tasks that did not succeed (up to
+    SUMMARY_ROWS of them)."""
     tasks = result.tasks
     shown = tasks if len(tasks) <= SUMMARY_ROWS else {
         t: r for t, r in tasks.items() if r.state not in ("success", "skipped")}
-    rows = [[tid, styled(r.state), r.tries, duration(r.start, r.end), (r.error or "")[:80]]
+    rows = [[tid, r.state, str(r.tries), duration(r.start, r.end),
+             (r.error or "").strip().split("\n", 1)[0][:80]]
             for tid, r in list(shown.items())[:SUMMARY_ROWS]]
-    out = console()
-    if rows or len(tasks) <= SUMMARY_ROWS:
-        out.print(table(f"{result.dag_id}  {result.run_id}", ["task", "state", "tries", "took",
-                                                              "error"], rows))
+    paint = ansi_painter()
+    lines = [f"{result.dag_id}  {result.run_id}"]
+    if rows:
+        lines.append(text_table(["task", "state", "tries", "took", "error"], rows, state_column=1))
     if len(tasks) > SUMMARY_ROWS:
         counts: dict[str, int] = {}
         for r in tasks.values():
             counts[r.state] = counts.get(r.state, 0) + 1
         more = len(shown) - len(rows)
-        out.print(f"{result.dag_id}  {result.run_id}: {len(tasks)} tasks, " + ", ".join(
-            f"{n} {styled(s)}" for s, n in sorted(counts.items()))
+        lines.append(f"{len(tasks)} tasks: " + ", ".join(
+            f"{n} {paint(s)}" for s, n in sorted(counts.items()))
             + (f" ({more} more not shown: legato runs show {result.run_id})" if more else ""))
-    out.print(f"run {styled(result.state)}")
+    lines.append(f"run {paint(result.state)}")
+    print("\n".join(lines), flush=True)
