@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -51,6 +52,17 @@ def scratch_postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def dask_cluster() -> Iterator[Any]:
+    """A local Dask cluster of two worker processes (two threads each), shared by the tests
+    that need one. Workers keep the DAGs they imported: each test module uses DAG ids of its
+    own."""
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=2,
+                                  dashboard_address=":0") as cluster:
+        yield cluster
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,4 +1,8 @@
-"""The Dask executor on a real cluster of worker processes (one LocalCluster per module).
+"""The Dask executor on a real cluster of worker processes (the session's `dask_cluster`),
+beyond what tests/conformance/test_executor_conformance.py checks of every executor: fan-out
+with logs and XCom across workers, a worker killed mid-try, the throwaway cluster of
+`--executor dask`, address checks, an unreachable scheduler, a DAG file edited under the
+cluster.
 
 Each test defines its DAG in a file (workers import it by path) with a DAG id of its own:
 a worker keeps the DAGs it has imported, and the cluster outlives each test.
@@ -10,7 +14,6 @@ import os
 import signal
 import textwrap
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,16 +31,9 @@ from waiting import eventually
 distributed = pytest.importorskip("distributed")
 
 
-@pytest.fixture(scope="module")
-def cluster() -> Iterator[Any]:
-    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=2,
-                                  dashboard_address=":0") as c:
-        yield c
-
-
 @pytest.fixture
-def executor(cluster: Any) -> str:
-    return "dask://" + cluster.scheduler_address.removeprefix("tcp://")
+def executor(dask_cluster: Any) -> str:
+    return "dask://" + dask_cluster.scheduler_address.removeprefix("tcp://")
 
 
 def load_dag(tmp_path: Path, name: str, body: str) -> Any:
@@ -87,31 +83,6 @@ def test_fan_out_runs_on_workers_with_results_logs_and_xcom(tmp_path: Path,
     log = read_log(load_settings(), result.run_id, "square", map_index=3).text  # read on another
     assert "OUTPUT  squaring 3 in" in log and "success after" in log
     assert not list((load_settings().home / "dask-claims").glob("*.claim"))
-
-
-def test_a_failing_task_is_retried_by_the_engine_and_each_try_recorded(tmp_path: Path,
-                                                                        executor: str) -> None:
-    dag = load_dag(tmp_path, "dask_flaky", """
-        from legato import DAG, task
-        with DAG("dask_flaky", default_args={"retries": 2, "retry_delay": 0}) as dag:
-            @task
-            def flaky(ctx):
-                if ctx.try_number < 3:
-                    raise ConnectionError(f"try {ctx.try_number} failed")
-                return "third time"
-            @task(retries=1)
-            def hopeless():
-                raise ValueError("never works")
-            flaky()
-            hopeless()
-    """)
-    result = dag.run(executor=executor)
-    assert result.state == "failed"
-    assert result["flaky"].state == "success" and result["flaky"].result == "third time"
-    assert [(t.try_number, t.state, t.error_type) for t in tries(result.run_id, "flaky")] == [
-        (1, "failed", "ConnectionError"), (2, "failed", "ConnectionError"), (3, "success", None)]
-    hopeless = tries(result.run_id, "hopeless")
-    assert [(t.state, t.error) for t in hopeless] == [("failed", "never works")] * 2
 
 
 def test_a_worker_killed_mid_try_loses_the_try_which_is_retried_once(tmp_path: Path,
@@ -178,24 +149,6 @@ def test_dask_alone_starts_a_local_cluster_where_a_dead_worker_fails_the_try(
     assert result.state == "success" and result["crash_once"].tries == 2
     first = tries(result.run_id, "crash_once")[0]
     assert first.error_type == "TryLost" and "died" in (first.error or "")
-
-
-def test_execution_timeout_stops_a_try_on_its_worker(tmp_path: Path, executor: str) -> None:
-    dag = load_dag(tmp_path, "dask_slow", """
-        import time
-        from legato import DAG, task
-        with DAG("dask_slow") as dag:
-            @task(execution_timeout=0.5)
-            def slow():
-                for _ in range(600):
-                    time.sleep(0.1)
-            slow()
-    """)
-    result = dag.run(executor=executor)
-    assert result["slow"].state == "failed"
-    error = result["slow"].error or ""
-    assert "execution_timeout of 0.5s exceeded" in error
-    assert "abandoned" not in error                # stopped on the worker, not given up on
 
 
 def test_executor_names_are_checked() -> None:

@@ -1,33 +1,12 @@
-"""The process-pool executor runs tries in other processes, importing the DAG by its file."""
+"""The process-pool executor through dag.run: a worker process that dies is reported lost and its try
+retried (what every executor does is in tests/conformance/test_executor_conformance.py)."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 from pathlib import Path
 
 from legato.authoring.loader import load_file
-
-
-def test_process_executor_runs_tasks_in_child_processes(tmp_path: Path) -> None:
-    dag_file = tmp_path / "procs.py"
-    dag_file.write_text(textwrap.dedent("""
-        import os
-        from legato import DAG, task
-        with DAG("procs") as dag:
-            @task
-            def pid():
-                return os.getpid()
-            @task
-            def pair(a):
-                return [a, os.getpid()]
-            pair(pid())
-    """))
-    dag = load_file(dag_file).dags[0]
-    result = dag.run(executor="local:process", max_workers=2)
-    assert result.state == "success"
-    first, second = result["pair"].result
-    assert first != os.getpid() and second != os.getpid()
 
 
 def test_a_dead_worker_process_is_reported_lost_and_retried(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ refuse a stale one from a worker it has already given up on.
 from __future__ import annotations
 
 import queue
+import time
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, Protocol
@@ -95,6 +96,23 @@ class TryFinished:
         return (self.task_id, self.map_index)
 
 
+class TryCancelled(BaseException):
+    """Raised inside a try its executor was asked to stop before any execution_timeout had
+    passed (a cancelled or marked run, a run another scheduler adopted): the try reports
+    itself failed and is not retried. A BaseException, like KeyboardInterrupt, so that task
+    code catching Exception does not swallow it. (Past its execution_timeout a try gets the
+    runner's TaskTimeout instead.)"""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(args or ("the try was cancelled",)))
+
+
+def past_timeout(timeout_s: float | None, started: float) -> bool:
+    """Whether a try running since `started` (time.monotonic()) is past its execution_timeout:
+    a cancel then stops it with TaskTimeout, else with TryCancelled."""
+    return timeout_s is not None and time.monotonic() - started >= timeout_s
+
+
 @dataclass(frozen=True, slots=True)
 class Wakeup:
     """Posted to an executor's stream only to end a wait early (a signal asked the driver to
@@ -117,7 +135,8 @@ class Executor(Protocol):
         ...
 
     def cancel(self, run_id: str, key: TIKey) -> None:
-        """Ask a running try to stop (its execution_timeout passed); best effort."""
+        """Ask a running try to stop, best effort: it reports itself failed with TaskTimeout
+        if its execution_timeout has passed, else with TryCancelled."""
         ...
 
     def post(self, event: StreamEvent) -> None:
@@ -125,7 +144,10 @@ class Executor(Protocol):
         outcome); thread-safe, returned by a later `events` call."""
         ...
 
-    def shutdown(self) -> None: ...
+    def shutdown(self) -> None:
+        """Stop, without waiting for tries still in flight (a stopping scheduler leaves them
+        to the next one, which adopts their runs): their outcomes may never be reported."""
+        ...
 
 
 def drain(events: queue.SimpleQueue[Any] | queue.Queue[Any], timeout: float) -> list[Any]:

@@ -38,7 +38,18 @@ from typing import Any
 from ...extras import require
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture
-from .base import Outcome, StreamEvent, TIKey, TryEvent, TryFinished, TryRequest, TryStarted, drain
+from .base import (
+    Outcome,
+    StreamEvent,
+    TIKey,
+    TryCancelled,
+    TryEvent,
+    TryFinished,
+    TryRequest,
+    TryStarted,
+    drain,
+    past_timeout,
+)
 
 log = logging.getLogger("legato.executors.dask")
 
@@ -91,7 +102,7 @@ def _lost(request: TryRequest, why: str, start: float | None = None) -> TryFinis
 # -- worker side ---------------------------------------------------------------------------
 _capture_lock = threading.Lock()
 _capture_installed = False
-_running: dict[TryId, int] = {}        # try -> the worker thread running it (for timeouts)
+_running: dict[TryId, tuple[int, float | None, float]] = {}   # try -> (thread, timeout, start)
 _running_lock = threading.Lock()
 
 
@@ -141,7 +152,7 @@ def run_on_worker(request: TryRequest, token: str) -> TryFinished:
             worker.log_event(STARTED_TOPIC, [token, *tid, event.at])
 
     with _running_lock:
-        _running[tid] = threading.get_ident()
+        _running[tid] = (threading.get_ident(), request.timeout_s, time.monotonic())
     try:
         return run_try(request, report)
     finally:
@@ -150,13 +161,15 @@ def run_on_worker(request: TryRequest, token: str) -> TryFinished:
 
 
 def raise_timeout_in_try(tid: list[Any]) -> bool:
-    """Run on every worker by `cancel`: raise TaskTimeout in the thread running the try."""
+    """Run on every worker by `cancel`: raise TaskTimeout (past the try's execution_timeout)
+    or TryCancelled in the thread running the try."""
     with _running_lock:
-        ident = _running.get((tid[0], tid[1], int(tid[2]), int(tid[3])))
-    if ident is None:
+        running = _running.get((tid[0], tid[1], int(tid[2]), int(tid[3])))
+    if running is None:
         return False
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
-                                               ctypes.py_object(TaskTimeout))
+    ident, timeout_s, started = running
+    stop = TaskTimeout if past_timeout(timeout_s, started) else TryCancelled
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(stop))
     return True
 
 
@@ -333,8 +346,8 @@ class DaskExecutor:
         return drain(self._queue, timeout)
 
     def cancel(self, run_id: str, key: TIKey) -> None:
-        """Raise TaskTimeout in the worker thread running the try (best effort, async: a
-        round trip to every worker must not stall the scheduler loop)."""
+        """Raise TaskTimeout or TryCancelled in the worker thread running the try (best
+        effort, async: a round trip to every worker must not stall the scheduler loop)."""
         with self._lock:
             tids = [t for t in self._keys if t[0] == run_id and (t[1], t[2]) == key]
         for tid in tids:

@@ -3,8 +3,9 @@
 Threads keep closures, prints and breakpoints working and cost microseconds per try; a
 process pool isolates tasks that hold the GIL or may crash the interpreter. Events from
 either come back through one queue. A thread cannot be killed, so a timed-out try in thread
-mode gets a TaskTimeout raised into it (delivered between bytecodes); the scheduler gives it
-a grace period and then fails the try itself, refusing any late report.
+mode gets a TaskTimeout raised into it (delivered between bytecodes; TryCancelled when it is
+cancelled for another reason); the scheduler gives it a grace period and then fails the try
+itself, refusing any late report.
 
 Process mode is procpool.ProcessPool: one supervised worker process per slot, so a worker
 that dies (or freezes: LEGATO_WORKER_HEARTBEAT_S) costs only its own try, reported lost, and
@@ -17,10 +18,11 @@ import ctypes
 import os
 import queue
 import threading
+import time
 
 from ..runner import TaskTimeout, run_try
 from ..tasklog import install_capture, uninstall_capture
-from .base import StreamEvent, TIKey, TryRequest, drain
+from .base import StreamEvent, TIKey, TryCancelled, TryRequest, drain, past_timeout
 from .threads import WorkerThreads
 
 DEFAULT_WORKERS = 32
@@ -36,7 +38,7 @@ class LocalExecutor:
         self.mode = mode
         workers = max_workers or (DEFAULT_WORKERS if mode == "thread" else os.cpu_count() or 2)
         self._queue: queue.SimpleQueue[StreamEvent] = queue.SimpleQueue()
-        self._threads: dict[tuple[str, TIKey], int] = {}
+        self._threads: dict[tuple[str, TIKey], tuple[int, float | None, float]] = {}
         self._lock = threading.Lock()
         self._closed = False
         if mode == "thread":
@@ -52,7 +54,7 @@ class LocalExecutor:
     def _run_in_thread(self, request: TryRequest) -> None:
         slot = (request.run_id, request.key)
         with self._lock:
-            self._threads[slot] = threading.get_ident()
+            self._threads[slot] = (threading.get_ident(), request.timeout_s, time.monotonic())
         try:
             run_try(request, self._queue.put)
         finally:
@@ -73,16 +75,19 @@ class LocalExecutor:
         return drain(self._queue, timeout)
 
     def cancel(self, run_id: str, key: TIKey) -> None:
-        """Threads: raise TaskTimeout in the try's thread. Processes: the same through a
-        signal, then the worker is killed if the try has not stopped within a second."""
+        """Threads: raise TaskTimeout (past the try's execution_timeout) or TryCancelled in
+        the try's thread. Processes: the same through a signal, then the worker is killed if
+        the try has not stopped within a second."""
         if self.mode == "process":
             self._procs.cancel(run_id, key)
             return
         with self._lock:
-            ident = self._threads.get((run_id, key))
-        if ident is not None:
-            ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(ident), ctypes.py_object(TaskTimeout))
+            running = self._threads.get((run_id, key))
+        if running is not None:
+            ident, timeout_s, started = running
+            stop = TaskTimeout if past_timeout(timeout_s, started) else TryCancelled
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident),
+                                                       ctypes.py_object(stop))
 
     def shutdown(self) -> None:
         if self._closed:

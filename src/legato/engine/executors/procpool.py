@@ -13,8 +13,10 @@ try sends a heartbeat every `beat_s`; one that has neither beaten nor used CPU t
 `heartbeat_s` seconds is killed and its try reported lost. CPU time counts as life so that a
 task holding the GIL in C code (which also stops the heartbeat thread) is not taken for dead.
 
-`cancel` stops a try: SIGUSR1 raises TaskTimeout inside it (the try then reports its own
-failure); if it has not finished CANCEL_GRACE_S later, its worker's process group (the task's
+`cancel` stops a try: SIGUSR1 raises TryCancelled inside it (the try then reports its own
+failure; past its execution_timeout the runner's SIGALRM has raised TaskTimeout), sent again
+every POLL_S while the try runs on (a signal landing before the task's own code has begun is
+ignored by the worker); if it has not finished CANCEL_GRACE_S later, its worker's process group (the task's
 own child processes included) is killed and the try is reported failed: `TaskTimeout` when
 its execution_timeout had passed, else `TryCancelled` (not retried). A try still waiting for
 a worker is dropped and reported `TryCancelled` at once.
@@ -226,6 +228,10 @@ class _Slot:
             if self.cancel_at is not None and now - self.cancel_at >= CANCEL_GRACE_S:
                 self._kill_cancelled(proc, request)
                 return
+            if self.cancel_at is not None and self.started is not None:
+                # again: the worker ignores one that lands before the task's own code has
+                # begun (a cancel sent just after its TryStarted)
+                proc.signal(signal.SIGUSR1)
             if self.pool.heartbeat_s and now - alive_at >= self.pool.heartbeat_s:
                 current = cpu_ticks(proc.pid)
                 if current is not None and current != ticks:
@@ -337,12 +343,18 @@ class ProcessPool:
                         slot.proc.signal(signal.SIGUSR1)    # else once it starts (_watch)
 
     def shutdown(self) -> None:
-        """Drop the queued tries, let the running ones finish, stop every worker."""
+        """Drop the queued tries and stop every worker: an idle one is asked to exit, a busy
+        one is killed with its try, as its parent's exit would (a stopping scheduler leaves
+        the runs of those tries to the next one, which retries them). Returns once every
+        slot has ended."""
         with self._cond:
             self.closed = True
             self._pending.clear()
             self._cond.notify_all()
             slots = list(self._slots)
+            busy = [slot.proc for slot in self._running.values() if slot.proc is not None]
+        for proc in busy:
+            proc.kill()
         for slot in slots:
             slot.thread.join()
 

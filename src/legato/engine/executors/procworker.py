@@ -8,8 +8,9 @@ their tries are untouched, and the parent knows exactly which try died with it.
 The protocol is pickled messages framed by an 8-byte length (`send_msg` / `recv_msg`, used
 by both sides). Parent to worker: a hello (`{"sys_path": [...], "beat_s": float}`), then
 TryRequest objects, then None (stop). Worker to parent: TryStarted, BEAT while a try runs,
-and the try's TryFinished. SIGUSR1 asks the running try to stop: TaskTimeout is raised in it
-while the task's own code runs (never in its callbacks, nor while its outcome is sent). The worker exits when
+and the try's TryFinished. SIGUSR1 asks the running try to stop: TryCancelled is raised in it
+while the task's own code runs (never in its callbacks, nor while its outcome is sent; past
+its execution_timeout the runner's own SIGALRM has raised TaskTimeout already). The worker exits when
 its parent dies (it would run a try nobody records, beside the retry a restarted scheduler
 makes). SIGUSR1 is the cancel signal (SIGTERM keeps its default: from anyone else it ends the
 worker, and the parent reports its try lost).
@@ -90,21 +91,21 @@ class _Worker:
         self.send(event)
 
     def on_cancel(self, signum: int, frame: Any) -> None:
-        """SIGUSR1: raise TaskTimeout into the task's own code, if it is running now (the
+        """SIGUSR1: raise TryCancelled into the task's own code, if it is running now (the
         runner sets the task context only around the call: never into its callbacks, its
         log or its report). A try past its execution_timeout is left to the runner's own
         SIGALRM (raising twice would escape the runner); the parent kills the worker if the
         try has not stopped after its grace period."""
         from ...authoring.context import current_context
-        from ..runner import TaskTimeout
+        from .base import TryCancelled, past_timeout
 
         req = self.request
         if req is None or not self.in_task or current_context() is None:
             return
-        if req.timeout_s is not None and time.monotonic() - self.started >= req.timeout_s:
+        if past_timeout(req.timeout_s, self.started):
             return
         self.in_task = False              # one raise per cancel
-        raise TaskTimeout("the try was cancelled")
+        raise TryCancelled()
 
     def beat_loop(self) -> None:
         # Signals for the try (the runner's SIGALRM timeout, a cancel) must reach the main
@@ -124,12 +125,12 @@ class _Worker:
 
 def _run_one(worker: _Worker, request: Any) -> None:
     from ..runner import run_try
-    from .base import Outcome, TryFinished
+    from .base import Outcome, TryCancelled, TryFinished
 
     worker.request, worker.started, worker.finished = request, time.monotonic(), False
     try:
         run_try(request, worker.report)
-    except Exception as exc:  # noqa: BLE001 - a cancel that landed after the task's own code
+    except (Exception, TryCancelled) as exc:  # noqa: BLE001 - a cancel landed after the task's code
         worker.in_task = False
         if worker.finished:
             return
