@@ -14,19 +14,16 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from ..authoring.spec import DagSpec
-from ..errors import InvalidInput, LegatoError
 from ..store import requests as request_store
 from ..store import results as result_store
-from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store import xcom as xcom_store
 from ..store.requests import RequestRow
@@ -34,6 +31,8 @@ from ..store.runs import RunRow
 from ..store.xcom import XComRow
 from .batch import Batch
 from .bus import Bus, RunFinished, TaskFinished
+from .driver_operations import OperatorActions
+from .driver_state import FencedEngine, InFlight, Instance, from_epoch
 from .executors.base import (
     Executor,
     Outcome,
@@ -43,7 +42,6 @@ from .executors.base import (
     TryStarted,
     Wakeup,
 )
-from .operations import plan_clear, plan_mark, select
 from .planner import TIKey, branch_skips, initial_instances, plan, run_outcome
 from .retry import next_try_at, should_retry
 from .states import FINISHED, RunState, TaskState, check_transition
@@ -54,49 +52,7 @@ COALESCE_S = 0.002
 REQUESTS_EVERY_S = 0.25          # how often a lone driver looks for operators' requests
 
 
-def _utc(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
-@dataclass
-class _Instance:
-    state: TaskState
-    try_number: int = 0
-    next_try_at: datetime | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    error: str | None = None
-    error_type: str | None = None
-
-
-@dataclass
-class _InFlight:
-    try_number: int
-    deadline: float | None = None
-    cancelled_at: float | None = None
-
-
-class RunLost(RuntimeError):
-    """Another scheduler adopted this run (its owner looked dead): stop driving, write nothing."""
-
-
-class _Fenced:
-    """The engine, as Batch uses it, whose every transaction first checks (and locks) that
-    `owner` still owns the run: nothing is written by a driver that lost its run."""
-
-    def __init__(self, engine: sa.Engine, run_id: str, owner: str) -> None:
-        self.engine, self.run_id, self.owner = engine, run_id, owner
-
-    @contextmanager
-    def begin(self) -> Iterator[sa.Connection]:
-        with self.engine.begin() as conn:
-            if not run_store.hold_run(conn, self.run_id, self.owner):
-                raise RunLost(f"run {self.run_id} was adopted by another scheduler after "
-                              f"this process stopped heartbeating; it stopped driving it")
-            yield conn
-
-
-class RunDriver:
+class RunDriver(OperatorActions):
     def __init__(self, *, spec: DagSpec, run: RunRow, engine: sa.Engine, executor: Executor,
                  bus: Bus, home: Path, database_url: str,
                  rng: random.Random | None = None, owner: str | None = None) -> None:
@@ -109,14 +65,14 @@ class RunDriver:
         self.database_url = database_url
         self.rng = rng or random.Random()
         self.owner = owner
-        self._writer = engine if owner is None else _Fenced(engine, run.run_id, owner)
+        self._writer = engine if owner is None else FencedEngine(engine, run.run_id, owner)
         self.batch = Batch(run.run_id)
-        self.info: dict[TIKey, _Instance] = {}
+        self.info: dict[TIKey, Instance] = {}
         self.states: dict[str, dict[int, TaskState]] = {t: {} for t in spec.order}
         self.lengths: dict[str, int | None] = {}
         self.due: dict[TIKey, datetime] = {}
-        self.in_flight: dict[TIKey, _InFlight] = {}
-        self.timed: dict[TIKey, _InFlight] = {}    # the in-flight tries with a deadline
+        self.in_flight: dict[TIKey, InFlight] = {}
+        self.timed: dict[TIKey, InFlight] = {}    # the in-flight tries with a deadline
         self.to_submit: list[TIKey] = []
         self.candidates: set[str] = set(spec.order)
         self.order_index = {t: i for i, t in enumerate(spec.order)}
@@ -139,7 +95,7 @@ class RunDriver:
                 self._mark_removed(r)
                 continue
             key = (r.task_id, r.map_index)
-            self.info[key] = _Instance(TaskState(r.state), r.try_number, r.next_try_at,
+            self.info[key] = Instance(TaskState(r.state), r.try_number, r.next_try_at,
                                        r.start_date, r.end_date, r.error, r.error_type)
             self.states[r.task_id][r.map_index] = TaskState(r.state)
             if r.next_try_at is not None and r.state == TaskState.UP_FOR_RETRY:
@@ -152,7 +108,7 @@ class RunDriver:
         """The starting point of a run this process just created (its instances are the
         spec's initial ones, all scheduled): what `load` would read, without reading it."""
         for key in initial_instances(self.spec):
-            self.info[key] = _Instance(TaskState.SCHEDULED)
+            self.info[key] = Instance(TaskState.SCHEDULED)
             self.states[key[0]][key[1]] = TaskState.SCHEDULED
         self._restore_lengths()
         self._count_unfinished()
@@ -199,7 +155,7 @@ class RunDriver:
             return
         for key in initial_instances(self.spec):
             if key[0] in missing:
-                self.info[key] = _Instance(TaskState.SCHEDULED)
+                self.info[key] = Instance(TaskState.SCHEDULED)
                 self.states[key[0]][key[1]] = TaskState.SCHEDULED
                 self.batch.inserts.append(key)
 
@@ -274,7 +230,7 @@ class RunDriver:
         self.states[task_id] = {}
         for i in range(n):
             key = (task_id, i)
-            self.info[key] = _Instance(TaskState.SCHEDULED, tries)
+            self.info[key] = Instance(TaskState.SCHEDULED, tries)
             self.states[task_id][i] = TaskState.SCHEDULED
             self.batch.inserts.append(key)
             if tries:
@@ -299,7 +255,7 @@ class RunDriver:
     def _submit_pending(self) -> None:
         pending, self.to_submit = self.to_submit, []
         for key in pending:
-            self.in_flight[key] = _InFlight(self.info[key].try_number)
+            self.in_flight[key] = InFlight(self.info[key].try_number)
             self.executor.submit(self._request(key))
 
     def _apply(self, event: TryStarted | TryFinished) -> None:
@@ -312,7 +268,7 @@ class RunDriver:
             if timeout is not None:
                 flight.deadline = time.monotonic() + timeout
                 self.timed[event.key] = flight
-            self._set(event.key, TaskState.RUNNING, start=_utc(event.at))
+            self._set(event.key, TaskState.RUNNING, start=from_epoch(event.at))
             return
         if event.state == Outcome.DEFERRED:
             self._defer(event, flight)
@@ -320,18 +276,18 @@ class RunDriver:
         self._landed(event.key)
         self._finish(event)
 
-    def _landed(self, key: TIKey) -> _InFlight | None:
+    def _landed(self, key: TIKey) -> InFlight | None:
         """The try of `key` is no longer in flight (it ended, or was given up)."""
         self.timed.pop(key, None)
         return self.in_flight.pop(key, None)
 
-    def _defer(self, ev: TryFinished, flight: _InFlight) -> None:
+    def _defer(self, ev: TryFinished, flight: InFlight) -> None:
         """The sensor left its worker: the try stays in flight (no execution deadline) while
         the triggerer waits; its outcome comes back through the executor's event stream."""
         flight.deadline = None
         flight.cancelled_at = None
         self.timed.pop(ev.key, None)
-        self._set(ev.key, TaskState.DEFERRED, start=_utc(ev.start))
+        self._set(ev.key, TaskState.DEFERRED, start=from_epoch(ev.start))
         first = ev.first_poke if ev.first_poke is not None else ev.start
         deadline = None if ev.sensor_timeout_s is None else first + ev.sensor_timeout_s
         self.to_defer.append((ev, deadline))
@@ -351,7 +307,7 @@ class RunDriver:
 
     def _finish(self, ev: TryFinished) -> None:
         key, task = ev.key, self.spec.tasks[ev.task_id]
-        start, end = _utc(ev.start), _utc(ev.end)
+        start, end = from_epoch(ev.start), from_epoch(ev.end)
         if ev.state == Outcome.RESCHEDULED:
             self._reschedule(ev)
             return
@@ -388,10 +344,10 @@ class RunDriver:
             self.first_poke.setdefault(key, ev.first_poke)
         if ev.log_text:
             self.poke_logs[key] = self.poke_logs.get(key, "") + ev.log_text
-        when = _utc(ev.reschedule_at if ev.reschedule_at is not None else ev.end)
+        when = from_epoch(ev.reschedule_at if ev.reschedule_at is not None else ev.end)
         self.info[key].try_number -= 1
         self.due[key] = when
-        start = self.info[key].start or _utc(ev.start)
+        start = self.info[key].start or from_epoch(ev.start)
         self._set(key, TaskState.UP_FOR_RETRY, start=start, next_try_at=when, error=None,
                   error_type=None)
 
@@ -408,7 +364,7 @@ class RunDriver:
             for skipped in branch_skips(self.spec, ev.task_id, ev.follow):
                 for mi, st in list(self.states[skipped].items()):
                     if st is TaskState.SCHEDULED:
-                        self._set((skipped, mi), TaskState.SKIPPED, end=_utc(ev.end))
+                        self._set((skipped, mi), TaskState.SKIPPED, end=from_epoch(ev.end))
                 self._downstream_of(skipped)
 
     def _publish_task(self, ev: TryFinished, state: str, at: datetime) -> None:
@@ -417,7 +373,7 @@ class RunDriver:
         task = self.spec.tasks.get(ev.task_id)
         self.batch.events.append(TaskFinished(self.spec.dag_id, self.run.run_id, ev.task_id,
                                               ev.map_index, ev.try_number, state, ev.error,
-                                              ev.error_type, at, _utc(ev.start),
+                                              ev.error_type, at, from_epoch(ev.start),
                                               task.inlets if task else None,
                                               task.outlets if task else None))
 
@@ -530,114 +486,6 @@ class RunDriver:
             if outcome is not None:
                 return outcome
             self.apply(self._next_events(now, min(max_wait_s, REQUESTS_EVERY_S)))
-
-    # -- operator requests (clear, mark, cancel) ------------------------------------------
-    def take_requests(self, requests: list[RequestRow], now: datetime) -> RunState | None:
-        """Apply operators' requests to this run. Each is staged with its effects and marked
-        applied in the same commit, under this driver's fence; returns the run's outcome if
-        a request ended it (a cancel)."""
-        for req in requests:
-            if req.action == "cancel":
-                self.batch.applied.append((req.id, {"state": RunState.CANCELLED.value}))
-                return self.cancel(now, f"cancelled by {req.requested_by}")
-            try:
-                outcome = self._apply_request(req, now)
-            except LegatoError as exc:                  # e.g. a task this version lacks
-                outcome = {"error": str(exc)}
-            self.batch.applied.append((req.id, outcome))
-        return None
-
-    def _apply_request(self, req: RequestRow, now: datetime) -> dict[str, object]:
-        p = req.payload
-        if req.action == "clear":
-            task_ids = p["task_ids"] if p.get("selected") else select(
-                self.spec, self.states, p["task_ids"], downstream=p.get("downstream", False),
-                upstream=p.get("upstream", False), only_failed=p.get("only_failed", False))
-            self.clear(task_ids)
-            return {"task_ids": task_ids}
-        if req.action == "mark":
-            task_ids = select(self.spec, self.states, p["task_ids"],
-                              downstream=p.get("downstream", False),
-                              upstream=p.get("upstream", False))
-            self.mark(task_ids, p["state"], now, f"marked {p['state']} by {req.requested_by}")
-            return {"task_ids": task_ids, "state": p["state"]}
-        raise InvalidInput(f"unknown request {req.action!r}")
-
-    def clear(self, task_ids: list[str]) -> None:
-        """Put finished instances of `task_ids` back to run again (operations.plan_clear)."""
-        plan = plan_clear(self.spec, self.states, task_ids)
-        for key in plan.reset:
-            self.due.pop(key, None)
-            self._set(key, TaskState.SCHEDULED, forced=True, next_try_at=None, start=None,
-                      end=None, error=None, error_type=None)
-        tries = {t: 0 for t, _ in plan.add}
-        for key in plan.drop:
-            self.unfinished -= self.info[key].state not in FINISHED
-            tries[key[0]] = max(tries.get(key[0], 0), self.info.pop(key).try_number)
-            self.states[key[0]].pop(key[1], None)
-            self.batch.instances.pop(key, None)
-            self.batch.deletes.append(key)
-            self.due.pop(key, None)
-        for key in plan.add:
-            self.unfinished += 1
-            self.info[key] = _Instance(TaskState.SCHEDULED, tries[key[0]])
-            self.states[key[0]][key[1]] = TaskState.SCHEDULED
-            self.batch.inserts.append(key)
-            self._stage(key)
-        for task_id in plan.results_of:
-            self.lengths.pop(task_id, None)
-            self.batch.xcom_deletes.append(task_id)
-            self.candidates.add(task_id)
-
-    def mark(self, task_ids: list[str], state: str, now: datetime, why: str) -> None:
-        """Set the instances of `task_ids` to `state` without running them; a try in flight
-        is stopped and recorded as such. A success resolves the task's open incident (its
-        TaskFinished is published), but updates no dataset: nothing was produced."""
-        target = TaskState(state)
-        for key in plan_mark(self.states, task_ids, state):
-            flight = self._landed(key)
-            if flight is not None:
-                self.executor.cancel(self.run.run_id, key)
-                self.batch.tries[(key[0], key[1], flight.try_number)] = try_store.TryRow(
-                    self.run.run_id, key[0], key[1], flight.try_number, "failed",
-                    self.info[key].start or now, now, f"stopped: {why}", "Marked", None)
-            self.due.pop(key, None)
-            error = None if target is not TaskState.FAILED else why
-            self._set(key, target, forced=True, next_try_at=None, end=now, error=error,
-                      error_type=None if error is None else "Marked")
-            self._downstream_of(key[0])
-            if target is TaskState.SUCCESS:
-                self.batch.events.append(TaskFinished(
-                    self.spec.dag_id, self.run.run_id, key[0], key[1],
-                    self.info[key].try_number, "success", None, None, now, None, (), ()))
-
-    def cancel(self, now: datetime, reason: str) -> RunState:
-        """End the run `cancelled`, now: tries in flight are asked to stop (a process or Dask
-        worker is terminated; a thread is abandoned and its late report refused) and recorded
-        failed, what had not started is skipped and never starts. Deliberate, so it publishes
-        no TaskFinished (no incident, no failure callback), only the RunFinished."""
-        error = f"run cancelled: {reason}"
-        for key in list(self.in_flight):
-            self.executor.cancel(self.run.run_id, key)
-        for key, inst in self.info.items():
-            if inst.state in FINISHED:
-                continue
-            flight = self.in_flight.get(key)
-            if flight is not None:
-                start = inst.start or now
-                self.batch.tries[(key[0], key[1], flight.try_number)] = try_store.TryRow(
-                    self.run.run_id, key[0], key[1], flight.try_number, "failed", start, now,
-                    error, "RunCancelled", None)
-            if inst.state is TaskState.SCHEDULED:
-                self._set(key, TaskState.SKIPPED, end=now, error=error, error_type="RunCancelled")
-            else:
-                self._set(key, TaskState.FAILED, end=now, error=error, error_type="RunCancelled")
-        self.in_flight.clear()
-        self.timed.clear()
-        self.due.clear()
-        self.to_submit.clear()
-        self.to_defer.clear()
-        return self._close(RunState.CANCELLED, now)
 
     def _close(self, outcome: RunState, now: datetime) -> RunState:
         if self.batch.run_state is None:        # not staged already by a commit that failed

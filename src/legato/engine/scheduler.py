@@ -31,7 +31,8 @@ from ..store.db import open_engine
 from ..store.faults import StoreFaults
 from .bus import Bus, SchedulerTicked, SlaMissed
 from .dagprocessor import ParseLoop, shared_processor
-from .driver import RunDriver, RunLost
+from .driver import RunDriver
+from .driver_state import RunLost
 from .event_runs import create_event_runs
 from .executors.base import Executor, StreamEvent, Wakeup
 from .runs_create import create_run, record_dag
