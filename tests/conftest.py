@@ -7,17 +7,15 @@ the variable set, a server that does not answer fails the test, it never silentl
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from legato.authoring.variables import set_default_resolver
-from legato.store.db import dispose_all, normalize_url
-from services import service_url
+from legato.store.db import dispose_all
+from services import scratch_postgres
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -39,19 +37,8 @@ def legato_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Pat
 @pytest.fixture
 def scratch_postgres_url() -> Iterator[str]:
     """A new, empty database on the test PostgreSQL server; dropped afterwards."""
-    server = normalize_url(service_url("postgres"))
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
-    name = f"legato_t_{secrets.token_hex(4)}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    url = sa.engine.make_url(server).set(database=name)
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        dispose_all()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
+    with scratch_postgres() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

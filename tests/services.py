@@ -9,14 +9,18 @@ without exporting anything. When the service does not answer:
 - otherwise the test skips, and its reason says which address did not answer.
 
 Every test that needs a service reads its address here (tests/ is on sys.path through its
-conftest.py), never from the environment itself.
+conftest.py), never from the environment itself. `scratch_postgres()` is a new, empty database
+on that server, dropped afterwards.
 """
 
 from __future__ import annotations
 
 import functools
 import os
+import secrets
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -55,3 +59,24 @@ def _answers(host: str, port: int) -> bool:
             return True
     except OSError:
         return False
+
+
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """The URL of a new, empty database on the test PostgreSQL server; dropped on exit."""
+    import sqlalchemy as sa
+
+    from legato.store.db import dispose_all, normalize_url
+
+    server = normalize_url(service_url("postgres"))
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    name = f"legato_t_{secrets.token_hex(4)}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    try:
+        yield sa.engine.make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        dispose_all()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()

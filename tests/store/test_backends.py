@@ -1,9 +1,6 @@
-"""One conformance suite for every metadata store: the same runs on SQLite and PostgreSQL.
-
-PostgreSQL is used when LEGATO_TEST_POSTGRES_URL is set (.ci/run sets it); each test gets a
-database of its own, dropped afterwards. If the variable is set and the server is down the
-test fails: it never silently skips.
-"""
+"""A run through dag.run() on every metadata store, SQLite and PostgreSQL (the `backend`
+fixture: a database of its own per test, dropped afterwards). The store modules' own contracts
+are the conformance suite in tests/conformance/store/."""
 
 from __future__ import annotations
 

@@ -28,11 +28,19 @@ def old_runs(conn: sa.Connection, cutoff: datetime, limit: int = 500) -> list[tu
 
 
 def delete_runs(conn: sa.Connection, run_ids: list[str]) -> int:
-    """Delete these runs and their own rows (only if still finished); how many runs went."""
+    """Delete those of these runs still finished, with their own rows; how many runs went.
+    A run cleared since it was found (queued or running again) keeps every row. The runs to
+    delete are locked first on PostgreSQL, so a concurrent reopen waits for this transaction
+    or is seen; on SQLite one writer at a time does the same."""
     if not run_ids:
         return 0
+    finished = (sa.select(dag_runs.c.run_id)
+                .where(dag_runs.c.run_id.in_(run_ids), dag_runs.c.state.in_(FINISHED))
+                .with_for_update())             # SQLite compiles it without the clause
+    doomed = list(conn.execute(finished).scalars())
+    if not doomed:
+        return 0
     for table in _OWN_ROWS:
-        conn.execute(table.delete().where(table.c.run_id.in_(run_ids)))
-    done = conn.execute(dag_runs.delete().where(dag_runs.c.run_id.in_(run_ids),
-                                               dag_runs.c.state.in_(FINISHED)))
+        conn.execute(table.delete().where(table.c.run_id.in_(doomed)))
+    done = conn.execute(dag_runs.delete().where(dag_runs.c.run_id.in_(doomed)))
     return done.rowcount

@@ -9,9 +9,7 @@ from types import SimpleNamespace
 import pytest
 import sqlalchemy as sa
 
-from legato.config import load_settings
 from legato.store import dialect
-from legato.store.db import open_engine
 
 md = sa.MetaData()
 things = sa.Table("dialect_things", md, sa.Column("id", sa.Integer, primary_key=True),
@@ -20,10 +18,12 @@ things = sa.Table("dialect_things", md, sa.Column("id", sa.Integer, primary_key=
 
 
 @pytest.fixture
-def engine(backend: str) -> sa.Engine:
-    engine = open_engine(load_settings().database_url)
-    md.create_all(engine)
-    return engine
+def engine(db: sa.Engine) -> sa.Engine:
+    """The suite's store with a table of its own, empty."""
+    md.create_all(db)
+    with db.begin() as conn:
+        conn.execute(things.delete())
+    return db
 
 
 def test_insert_if_absent_returns_the_new_key_then_none(engine: sa.Engine) -> None:
@@ -54,7 +54,7 @@ def test_a_failed_savepoint_leaves_the_transaction_usable(engine: sa.Engine) -> 
         assert sorted(conn.execute(sa.select(things.c.name)).scalars()) == ["after", "kept"]
 
 
-def test_try_lock_skips_rows_another_transaction_holds(engine: sa.Engine, backend: str) -> None:
+def test_try_lock_skips_rows_another_transaction_holds(engine: sa.Engine, kind: str) -> None:
     with engine.begin() as conn:
         conn.execute(things.insert().values(name="row", n=1))
     query = sa.select(things.c.id).where(things.c.name == "row")
@@ -64,7 +64,7 @@ def test_try_lock_skips_rows_another_transaction_holds(engine: sa.Engine, backen
         other.begin()
         # PostgreSQL: the second transaction skips the held row; SQLite serializes writers
         # with its database lock and needs no row lock
-        assert dialect.try_lock(other, query) is (backend == "sqlite")
+        assert dialect.try_lock(other, query) is (kind == "sqlite")
         holder.rollback()
         other.rollback()
 
