@@ -19,7 +19,7 @@ import os
 import textwrap
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,6 @@ from legato.authoring.loader import load_file
 from legato.config import load_settings
 from legato.engine.executors import make_executor
 from legato.engine.executors.base import Executor, StreamEvent, TryFinished, TryRequest, TryStarted
-from legato.engine.executors.local import LocalExecutor
 from legato.store import results as result_store
 from legato.store import tries as try_store
 from legato.store import xcom as xcom_store
@@ -106,15 +105,12 @@ def dag_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _make(name: str, request: pytest.FixtureRequest) -> Executor:
-    if name == "threads":
-        return LocalExecutor(4, "thread")
-    if name == "processes":
-        return LocalExecutor(2, "process", heartbeat_s=30)
-    if name == "dask":
+def _name(kind: str, request: pytest.FixtureRequest) -> str:
+    """The executor's name, as `--executor` and dag.run() take it."""
+    if kind == "dask":
         address = request.getfixturevalue("dask_cluster").scheduler_address
-        return make_executor("dask://" + address.removeprefix("tcp://"))
-    return make_executor(name)
+        return "dask://" + address.removeprefix("tcp://")
+    return {"inline": "inline", "threads": "local", "processes": "local:process"}[kind]
 
 
 @pytest.fixture(params=EXECUTORS)
@@ -124,7 +120,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 def executor(kind: str, request: pytest.FixtureRequest, release: Path) -> Iterator[Executor]:
-    made = _make(kind, request)
+    made = make_executor(_name(kind, request), max_workers=2)
     try:
         yield made
     finally:
@@ -285,12 +281,9 @@ def test_a_driver_refuses_the_late_report_of_a_try_it_gave_up_on(
     try 2's result and records try 1 failed. Processes kill try 1 (no late report at all);
     inline cannot abandon it, so try 1 runs on to its own end and is the outcome."""
     (stale,) = [d for d in load_file(dag_file).dags if d.dag_id == "conformance_stale"]
-    name: Callable[[], Any] = {"inline": lambda: "inline", "threads": lambda: "local",
-                               "processes": lambda: "local:process",
-                               "dask": lambda: "dask://" + request.getfixturevalue(
-                                   "dask_cluster").scheduler_address.removeprefix("tcp://")}[kind]
     patience = 0.2 if kind == "inline" else 30     # longer than any grace before giving up
-    result = stale.run(executor=name(), params={"marks": str(tmp_path), "patience": patience})
+    result = stale.run(executor=_name(kind, request),
+                       params={"marks": str(tmp_path), "patience": patience})
     assert result.state == "success"
     tries = _tries(result.run_id)
     if kind == "inline":
