@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from .dag import current_dag
+from .dependencies import DependencyMixin
 from .errors import DagDefinitionError
 from .trigger_rules import TriggerRule
 
@@ -59,7 +60,7 @@ def _as_timedelta(value: Any, what: str) -> timedelta | None:
     raise DagDefinitionError(f"{what} must be a timedelta or seconds, got {value!r}")
 
 
-class Task:
+class Task(DependencyMixin):
     """Base of every task; subclasses implement `execute(ctx)` and list `template_fields`."""
 
     template_fields: ClassVar[tuple[str, ...]] = ()
@@ -165,22 +166,6 @@ class Task:
     def set_upstream(self, other: Task | Sequence[Task]) -> None:
         for up in _tasks_of(other):
             self.dag.set_dependency(up.task_id, self.task_id)
-
-    def __rshift__(self, other: Any) -> Any:
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other: Any) -> Task:
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other: Any) -> Task:
-        self.set_downstream(other)
-        return self
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.task_id!r}>"

@@ -22,6 +22,7 @@ from ...authoring.dag import current_dag
 from ...authoring.task import Task
 from .enums import LEGACY_RULES
 from .exceptions import AirflowException
+from .models import DependencyMixin
 
 BASE_ARGS = frozenset({
     "task_id", "owner", "email", "email_on_retry", "email_on_failure", "retries",
@@ -138,7 +139,7 @@ def _callback(fn: Any) -> Any:
     return call
 
 
-class BaseOperator(Task):
+class BaseOperator(DependencyMixin, Task):
     """Subclass and implement `execute(self, context)`; list `template_fields`."""
 
     template_fields: ClassVar[Any] = ()
@@ -370,26 +371,6 @@ class BaseOperator(Task):
     def set_upstream(self, other: Any) -> None:  # type: ignore[override]
         for up in _tasks_of(other, downstream=False):
             self.dag.set_dependency(up.task_id, self.task_id)
-
-    def __rshift__(self, other: Any) -> Any:
-        from .models import EdgeModifier
-
-        if isinstance(other, EdgeModifier):
-            return other.__rrshift__(self)
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other: Any) -> BaseOperator:
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other: Any) -> BaseOperator:
-        self.set_downstream(other)
-        return self
 
 
 def _as_list(value: Any) -> list[Any]:

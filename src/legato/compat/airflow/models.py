@@ -12,6 +12,7 @@ import os
 from typing import Any
 
 from ...authoring import variables as legato_vars
+from ...authoring.dependencies import DependencyMixin as _LegatoDependencies
 from .exceptions import AirflowNotFoundException, ParamValidationError
 
 NOTSET: Any = type("ArgNotSet", (), {"__repr__": lambda self: "NOTSET"})()
@@ -192,6 +193,16 @@ class EdgeModifier:
 
 def Label(label: str) -> EdgeModifier:  # Airflow's name
     return EdgeModifier(label)
+
+
+class DependencyMixin(_LegatoDependencies):
+    """Legato's `>>` and `<<` for operators, task groups and XComArgs, and `a >> Label("why")`,
+    which hands `a` to the label (its `>> b` then makes the edge)."""
+
+    def __rshift__(self, other: Any) -> Any:
+        if isinstance(other, EdgeModifier):
+            return other.__rrshift__(self)
+        return super().__rshift__(other)
 
 
 class XCom:

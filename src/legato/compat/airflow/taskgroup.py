@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from .exceptions import AirflowException
+from .models import DependencyMixin
 
 _local = threading.local()
 
@@ -29,7 +30,7 @@ def current_group(dag: Any) -> TaskGroup | None:
     return groups[-1] if groups and groups[-1].dag is dag else None
 
 
-class TaskGroup:
+class TaskGroup(DependencyMixin):
     def __init__(self, group_id: str | None, prefix_group_id: bool = True,
                  parent_group: TaskGroup | None = None, dag: Any = None,
                  default_args: dict[str, Any] | None = None, tooltip: str = "",
@@ -111,26 +112,6 @@ class TaskGroup:
     def set_upstream(self, other: Any) -> None:
         for root in self.get_roots():
             root.set_upstream(other)
-
-    def __rshift__(self, other: Any) -> Any:
-        from .models import EdgeModifier
-
-        if isinstance(other, EdgeModifier):
-            return other.__rrshift__(self)
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other: Any) -> TaskGroup:
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other: Any) -> TaskGroup:
-        self.set_downstream(other)
-        return self
 
     def __repr__(self) -> str:
         return f"<TaskGroup {self.group_id!r}>"

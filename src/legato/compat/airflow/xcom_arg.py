@@ -9,9 +9,10 @@ from collections.abc import Callable
 from typing import Any
 
 from ...authoring.task import ResultRef
+from .models import DependencyMixin
 
 
-class XComArg(ResultRef):
+class XComArg(DependencyMixin, ResultRef):
     """A task's pushed value under `key` (default: its return value)."""
 
     def __init__(self, operator: Any, key: str = "return_value") -> None:
@@ -69,26 +70,6 @@ class XComArg(ResultRef):
     def set_downstream(self, other: Any) -> None:
         for op in self.operators:
             op.set_downstream(other)
-
-    def __rshift__(self, other: Any) -> Any:
-        from .models import EdgeModifier
-
-        if isinstance(other, EdgeModifier):
-            return other.__rrshift__(self)
-        self.set_downstream(other)
-        return other
-
-    def __lshift__(self, other: Any) -> Any:
-        self.set_upstream(other)
-        return other
-
-    def __rrshift__(self, other: Any) -> XComArg:
-        self.set_upstream(other)
-        return self
-
-    def __rlshift__(self, other: Any) -> XComArg:
-        self.set_downstream(other)
-        return self
 
     def __repr__(self) -> str:
         return f"XComArg({self.task_id!r}, key={self.key!r})"
