@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -47,19 +47,21 @@ NO_EFFECT = frozenset({
 })
 
 
-@functools.cache
-def accepted_args(cls: type) -> frozenset[str]:
-    """Every keyword the constructors of `cls` and its bases accept by name."""
-    names: set[str] = set(BASE_ARGS)
+def init_parameters(cls: type) -> Iterator[inspect.Parameter]:
+    """The parameters of every `__init__` that `cls` and its bases define (decorators such
+    as apply_defaults unwrapped), most derived first."""
     for klass in cls.__mro__:
         init = klass.__dict__.get("__init__")
         if init is None or klass is object:
             continue
-        init = getattr(init, "__wrapped__", init)
-        for p in inspect.signature(init).parameters.values():
-            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY):
-                names.add(p.name)
-    return frozenset(names)
+        yield from inspect.signature(getattr(init, "__wrapped__", init)).parameters.values()
+
+
+@functools.cache
+def accepted_args(cls: type) -> frozenset[str]:
+    """Every keyword the constructors of `cls` and its bases accept by name."""
+    named = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return frozenset(BASE_ARGS) | {p.name for p in init_parameters(cls) if p.kind in named}
 
 
 def merged_default_args(dag: Any, group: Any, given: dict[str, Any] | None) -> dict[str, Any]:

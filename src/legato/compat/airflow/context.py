@@ -13,7 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from ...authoring.context import Context as LegatoContext
-from ...authoring.context import current_context
+from ...authoring.context import TaskInstanceView, current_context
 from ...authoring.templating import MACROS
 from .timeutil import as_pendulum
 
@@ -77,17 +77,13 @@ class DagRun:
         return None
 
 
-class TaskInstance:
-    """`ti` / `task_instance`: ids, the try number and XCom (pull and push)."""
+class TaskInstance(TaskInstanceView):
+    """`ti` / `task_instance`: Legato's `ti` (ids, the try number, XCom) with the rest of
+    what Airflow documents, and XCom pulls as Airflow's (map_indexes, default)."""
 
     def __init__(self, ctx: LegatoContext, task: Any) -> None:
-        self._ctx = ctx
+        super().__init__(ctx)
         self.task = task
-        self.task_id = ctx.task_id
-        self.dag_id = ctx.dag_id
-        self.run_id = ctx.run_id
-        self.map_index = ctx.map_index
-        self.try_number = ctx.try_number
         self.max_tries = getattr(task, "retries", 0)
         self.state = "running"
         self.hostname = __import__("socket").gethostname()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .exceptions import AirflowException
-from .mapping import KWARGS
+from .mapping import KWARGS, check_expand
 from .operators import (
     BranchPythonOperator,
     BranchPythonVirtualenvOperator,
@@ -139,13 +139,7 @@ class _TaskDecorator:
         return XComArg(op)
 
     def expand(self, **mapped: Any) -> XComArg:
-        if not mapped:
-            raise TypeError("no arguments to expand against")
-        for name, value in mapped.items():
-            if not isinstance(value, XComArg | list | tuple | dict):
-                raise ValueError(f"expand() argument {name!r} must be a list, a dict or an "
-                                 f"XComArg, not {type(value).__name__}")
-        return self._mapped(mapped)
+        return self._mapped(check_expand(mapped))
 
     def expand_kwargs(self, source: Any) -> XComArg:
         return self._mapped({KWARGS: source})
@@ -165,38 +159,25 @@ def _unsupported(kind: str) -> Callable[..., Any]:
     return decorator
 
 
+def _kind(cls: type) -> Callable[..., Any]:
+    """The `task.<kind>` method: the decorator that makes `cls` operators of functions."""
+
+    def decorate(self: _Task, python_callable: Any = None, **options: Any) -> Any:
+        return _decorator(cls, python_callable, **options)
+
+    return decorate
+
+
 class _Task:
-    """`airflow.sdk.task`."""
+    """`airflow.sdk.task`: `@task` and each `@task.<kind>`, by the operator class it makes."""
 
-    def __call__(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_PythonDecoratedOperator, python_callable, **options)
-
-    def python(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_PythonDecoratedOperator, python_callable, **options)
-
-    def virtualenv(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_VirtualenvDecoratedOperator, python_callable, **options)
-
-    external_python = virtualenv
-    pyspark = python
-
-    def branch(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_BranchDecoratedOperator, python_callable, **options)
-
-    def branch_virtualenv(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_BranchVirtualenvDecoratedOperator, python_callable, **options)
-
-    branch_external_python = branch_virtualenv
-
-    def short_circuit(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_ShortCircuitDecoratedOperator, python_callable, **options)
-
-    def bash(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_BashDecoratedOperator, python_callable, **options)
-
-    def sensor(self, python_callable: Any = None, **options: Any) -> Any:
-        return _decorator(_SensorDecoratedOperator, python_callable, **options)
-
+    __call__ = python = pyspark = _kind(_PythonDecoratedOperator)
+    virtualenv = external_python = _kind(_VirtualenvDecoratedOperator)
+    branch = _kind(_BranchDecoratedOperator)
+    branch_virtualenv = branch_external_python = _kind(_BranchVirtualenvDecoratedOperator)
+    short_circuit = _kind(_ShortCircuitDecoratedOperator)
+    bash = _kind(_BashDecoratedOperator)
+    sensor = _kind(_SensorDecoratedOperator)
     docker = staticmethod(_unsupported("docker"))
     kubernetes = staticmethod(_unsupported("kubernetes"))
 

@@ -24,16 +24,22 @@ class PartialOperator:
         self.cls, self.kwargs = cls, kwargs
 
     def expand(self, **mapped: Any) -> Any:
-        if not mapped:
-            raise TypeError("no arguments to expand against")
-        for name, source in mapped.items():
-            if not isinstance(source, XComArg | list | tuple | dict):
-                raise ValueError(f"Cannot map over {type(source).__name__} for {name!r}: "
-                                 "expand() takes a list, a dict or an XComArg")
-        return make_mapped(self.cls, self.kwargs, mapped)
+        return make_mapped(self.cls, self.kwargs, check_expand(mapped))
 
     def expand_kwargs(self, source: Any) -> Any:
         return make_mapped(self.cls, self.kwargs, {KWARGS: source})
+
+
+def check_expand(mapped: dict[str, Any]) -> dict[str, Any]:
+    """`expand()`'s arguments, once each is something to map over (a list, a dict or an
+    XComArg); TypeError when there are none, ValueError naming the first bad one."""
+    if not mapped:
+        raise TypeError("no arguments to expand against")
+    for name, source in mapped.items():
+        if not isinstance(source, XComArg | list | tuple | dict):
+            raise ValueError(f"Cannot map over {type(source).__name__} for {name!r}: "
+                             "expand() takes a list, a dict or an XComArg")
+    return mapped
 
 
 def make_mapped(cls: type, fixed: dict[str, Any], mapped: dict[str, Any]) -> Any:
@@ -79,18 +85,9 @@ def known_length(source: Any) -> int | None:
 
 
 def _required_keywords(cls: type) -> set[str]:
-    import inspect
+    from .baseoperator import init_parameters
 
-    names: set[str] = set()
-    for klass in cls.__mro__:
-        init = klass.__dict__.get("__init__")
-        if init is None or klass is object:
-            continue
-        init = getattr(init, "__wrapped__", init)
-        for p in inspect.signature(init).parameters.values():
-            if p.kind is p.KEYWORD_ONLY and p.default is p.empty:
-                names.add(p.name)
-    return names
+    return {p.name for p in init_parameters(cls) if p.kind is p.KEYWORD_ONLY and p.default is p.empty}
 
 
 def _xcom_args(value: Any) -> list[XComArg]:
