@@ -9,7 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 import sqlalchemy as sa
 
@@ -38,20 +38,21 @@ def record_dag(conn: sa.Connection, dag: DagLike, now: datetime) -> None:
     dag_store.upsert_dag(conn, dag.dag_id, dag.fileloc, dag.spec_json(), now, paused=paused)
 
 
-def create_run(
-    engine: sa.Engine,
-    dag: DagLike,
-    logical_date: datetime,
-    *,
-    params: Mapping[str, Any] | None = None,
-    event: Any = None,
-    run_type: str = "manual",
-    state: RunState = RunState.QUEUED,
-    interval: tuple[datetime, datetime] | None = None,
-) -> run_store.RunRow:
+class RunOptions(TypedDict, total=False):
+    """The keyword arguments of `insert_new_run`, for `create_run` to pass on."""
+
+    params: Mapping[str, Any] | None
+    event: Any
+    run_type: str
+    state: RunState
+    interval: tuple[datetime, datetime] | None
+
+
+def create_run(engine: sa.Engine, dag: DagLike, logical_date: datetime,
+               **options: Unpack[RunOptions]) -> run_store.RunRow:
+    """`insert_new_run` in a transaction of its own."""
     with engine.begin() as conn:
-        return insert_new_run(conn, dag, logical_date, params=params, event=event,
-                              run_type=run_type, state=state, interval=interval)
+        return insert_new_run(conn, dag, logical_date, **options)
 
 
 def insert_new_run(
