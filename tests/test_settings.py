@@ -16,7 +16,7 @@ from legato.config import VARIABLES, Settings, connection_env, load_settings, va
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(legato.__file__).parent
-TABLE = ROOT / "docs" / "readme" / "settings.md"
+TABLE = ROOT / "README.md"
 # Modules other issue-11 work owns that still read a variable themselves; each should call the
 # accessor named here, in legato.config, and leave this list.
 PENDING = {
