@@ -19,6 +19,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from .jsontype import json_type
+
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -50,20 +52,17 @@ def qualified(name: str) -> str:
 
 # -- types ------------------------------------------------------------------------------------
 
+_KINDS = {"integer": "integer", "number": "double", "boolean": "boolean"}   # by JSON type; else text
+
+
 def _kind_of_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "double"
     if isinstance(value, Decimal):
         return "numeric"
     if isinstance(value, dt.datetime):
         return "timestamp"
     if isinstance(value, dt.date):
         return "date"
-    return "text"
+    return _KINDS.get(json_type(value), "text")
 
 
 def _kind_of_schema(prop: Mapping[str, Any]) -> str:
@@ -72,7 +71,7 @@ def _kind_of_schema(prop: Mapping[str, Any]) -> str:
         kind = next((k for k in kind if k != "null"), "string")
     if kind == "string":
         return {"date": "date", "date-time": "timestamp"}.get(prop.get("format", ""), "text")
-    return {"integer": "integer", "number": "double", "boolean": "boolean"}.get(kind, "text")
+    return _KINDS.get(kind, "text")
 
 
 def columns_from_schema(schema: Any) -> dict[str, str]:

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..errors import InvalidInput
+from ..io.jsontype import json_type
 
 KINDS = ("string", "number", "integer", "boolean", "enum", "date", "datetime", "json")
 _DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
@@ -49,19 +50,11 @@ def _text(kind: str, value: Any) -> str:
 
 
 def _kind_of_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, list | dict | tuple):
-        return "json"
-    if isinstance(value, date | datetime):
-        return "date" if not isinstance(value, datetime) else "datetime"
-    if isinstance(value, str) and _DATE.match(value):
+    if isinstance(value, datetime):
+        return "datetime"
+    if isinstance(value, date) or (isinstance(value, str) and _DATE.match(value)):
         return "date"
-    return "string"
+    return _SCHEMA_KINDS.get(json_type(value), "string")
 
 
 def _kind_of_schema(schema: dict[str, Any], value: Any) -> tuple[str, bool]:
