@@ -21,7 +21,6 @@ triggerer cannot run, so it needs mode "poke" or "reschedule" (refused at defini
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -159,35 +158,6 @@ class HttpSensor(BaseSensor):
             return HttpTrigger(self.url or self.endpoint or "", self.method, self.expected_status,
                                self.poke_interval, self.request_timeout)
         target = self._target()      # resolved here, in the worker, where connections are read
-        return HttpResponseTrigger(target.url, self.method, dict(self.request_params or {}),
-                                   dict(target.headers), target.auth, self.expected_status,
-                                   self.poke_interval, self.request_timeout)
-
-
-@dataclass(frozen=True)
-class HttpResponseTrigger:
-    """What a deferred HttpSensor with a connection, parameters or headers waits for: the URL,
-    query and headers resolved by the worker (credentials stay in memory, never stored)."""
-
-    url: str
-    method: str = "GET"
-    params: dict[str, Any] = field(default_factory=dict)
-    headers: dict[str, str] = field(default_factory=dict, repr=False)
-    auth: tuple[str, str] | None = field(default=None, repr=False)
-    expected_status: int = 200
-    poke_interval: float = 60.0
-    request_timeout: float = 30.0
-
-    async def wait(self) -> bool:
-        import httpx
-
-        async with httpx.AsyncClient(timeout=self.request_timeout) as client:
-            while True:
-                try:
-                    response = await client.request(self.method, self.url, params=self.params or None,
-                                                    headers=self.headers, auth=self.auth)
-                    if response.status_code == self.expected_status:
-                        return True
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(self.poke_interval)
+        return HttpTrigger(target.url, self.method, self.expected_status, self.poke_interval,
+                           self.request_timeout, params=dict(self.request_params or {}),
+                           headers=dict(target.headers), auth=target.auth)
