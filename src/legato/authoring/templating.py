@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any, cast
 
+from .nested import map_leaves
+
 
 def ds_add(ds: str, days: int) -> str:
     """`ds_add('2023-01-01', 5)` -> '2023-01-06'."""
@@ -79,17 +81,13 @@ def _compile(source: str, options: JinjaOptions = _DEFAULT_OPTIONS) -> Any:
 def render(value: Any, variables: dict[str, Any]) -> Any:
     """Render strings inside `value` (recursing into lists, tuples and dicts)."""
     options = variables.get(JINJA_OPTIONS, _DEFAULT_OPTIONS)
-    if isinstance(value, str):
-        if "{{" not in value and "{%" not in value:
-            return value
-        return _compile(value, options).render(variables)
-    if isinstance(value, list):
-        return [render(v, variables) for v in value]
-    if isinstance(value, tuple):
-        return tuple(render(v, variables) for v in value)
-    if isinstance(value, dict):
-        return {k: render(v, variables) for k, v in value.items()}
-    return value
+
+    def leaf(v: Any) -> Any:
+        if isinstance(v, str) and ("{{" in v or "{%" in v):
+            return _compile(v, options).render(variables)
+        return v
+
+    return map_leaves(value, leaf)
 
 
 def has_template(value: Any) -> bool:

@@ -16,20 +16,13 @@ from typing import Any
 
 from ..authoring.context import CONTEXT_KEYS, Context
 from ..authoring.errors import DagDefinitionError
+from ..authoring.nested import map_leaves
 from ..authoring.task import ResultRef, Task
 
 
 def _to_refs(value: Any) -> Any:
     """Replace Task objects inside arguments by references to their results."""
-    if isinstance(value, Task):
-        return value.output
-    if isinstance(value, list):
-        return [_to_refs(v) for v in value]
-    if isinstance(value, tuple):
-        return tuple(_to_refs(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _to_refs(v) for k, v in value.items()}
-    return value
+    return map_leaves(value, lambda v: v.output if isinstance(v, Task) else v)
 
 
 def _refs_in(value: Any, found: list[ResultRef]) -> list[ResultRef]:
@@ -46,15 +39,8 @@ def _refs_in(value: Any, found: list[ResultRef]) -> list[ResultRef]:
 
 def resolve(value: Any, ctx: Context) -> Any:
     """Replace references by the upstream results they point to."""
-    if isinstance(value, ResultRef):
-        return ctx.xcom_pull(value.task_id, key=value.key)
-    if isinstance(value, list):
-        return [resolve(v, ctx) for v in value]
-    if isinstance(value, tuple):
-        return tuple(resolve(v, ctx) for v in value)
-    if isinstance(value, dict):
-        return {k: resolve(v, ctx) for k, v in value.items()}
-    return value
+    return map_leaves(value, lambda v: ctx.xcom_pull(v.task_id, key=v.key)
+                      if isinstance(v, ResultRef) else v)
 
 
 class _CallPlan:
