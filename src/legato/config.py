@@ -4,7 +4,7 @@
 ones that are settings into the frozen `Settings`, and the small accessors below read the rest
 (the per-name `LEGATO_VAR_<NAME>` / `LEGATO_CONN_<ID>` lookups, the secret key, which never sits
 in a settings object, and the DAG processor's own hand-over). No other module reads a
-`LEGATO_*` variable; the README's table (docs/readme/settings.md) is checked against
+`LEGATO_*` variable; the README's settings table is checked against
 `VARIABLES` by tests/test_settings.py. A bad value is an `errors.InvalidInput` naming the
 variable (a ValueError, as before).
 """

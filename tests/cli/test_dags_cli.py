@@ -89,3 +89,36 @@ def test_an_unknown_dag_exits_2_naming_the_known_ones(command: str) -> None:
 def test_trigger_with_bad_input_exits_2(args: list[str]) -> None:
     done = cli("dags", "trigger", "nightly", *args)
     assert done.exit_code == 2 and done.stderr.startswith("error: ")
+
+
+def test_list_reports_an_import_error_once(dags_folder: Path, legato_home: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    (dags_folder / "broken.py").write_text("from legato import DAG\nraise RuntimeError('nope')\n")
+    done = subprocess.run([sys.executable, "-m", "legato.cli.main", "dags", "list"],
+                          capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LEGATO_HOME": str(legato_home),
+                               "LEGATO_DAGS": str(dags_folder)})
+    assert done.returncode == 0, done.stderr
+    assert "nightly" in done.stdout
+    assert (done.stdout + done.stderr).count("RuntimeError: nope") == 1
+    assert "broken.py:2" in done.stdout
+
+
+def test_a_scheduler_logs_each_import_error(dags_folder: Path, caplog: pytest.LogCaptureFixture,
+                                            legato_home: Path) -> None:
+    from legato.config import load_settings
+    from legato.engine.executors.inline import InlineExecutor
+    from legato.engine.scheduler import Scheduler
+
+    (dags_folder / "broken.py").write_text("from legato import DAG\nraise RuntimeError('nope')\n")
+    settings = load_settings()
+    scheduler = Scheduler(settings, InlineExecutor())
+    with caplog.at_level("ERROR", logger="legato.dagprocessor"):
+        scheduler.processor.refresh()             # what its parse loop does
+        scheduler.refresh_dags()
+    assert [r.getMessage() for r in caplog.records
+            if "broken.py:2" in r.getMessage()], caplog.text
+    assert any(e.file.endswith("broken.py") for e in scheduler.errors)

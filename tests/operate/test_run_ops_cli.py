@@ -31,6 +31,7 @@ STORY = """
         @task
         def transform(x):
             note("transform")
+            print("transforming", x)           # never on stdout under --json
             return x + int((HERE / "input.txt").read_text())
 
         @task
@@ -99,6 +100,19 @@ def test_clear_without_wait_leaves_the_run_for_a_scheduler(
                                        "applied": True}
     shown = queries.show_run(load_settings(), run_id)
     assert shown.state == "queued" and shown["load"].state == "scheduled"
+    assert "paused" not in done.stderr
+
+
+def test_clearing_a_paused_dags_run_warns_that_it_waits(
+        story: tuple[dict[str, str], Path, str]) -> None:
+    env, _, run_id = story
+    assert cli(env, "dags", "pause", "story").returncode == 0
+    done = cli(env, "tasks", "clear", run_id, "load")
+    assert done.returncode == 0, done.stderr
+    assert "warning: story is paused" in done.stderr and "--wait" in done.stderr
+    waited = cli(env, "tasks", "clear", run_id, "load", "--wait", "--json")
+    assert waited.returncode == 1 and json.loads(waited.stdout)["state"] == "failed"
+    assert "paused" not in waited.stderr                       # driven here: nothing waits
 
 
 def test_mark_success_recomputes_the_run(story: tuple[dict[str, str], Path, str]) -> None:

@@ -72,8 +72,10 @@ class FileArrival(EventTrigger):
 @dataclass(frozen=True)
 class Webhook(EventTrigger):
     """A run per POST to /api/v1/events/webhooks/{name}, sent with an operator token or, when
-    `secret` is set ("env:NAME", "var:NAME" or "conn:ID", the connection's password), with
-    `X-Legato-Signature: sha256=<hex HMAC-SHA256 of the raw body>`."""
+    `secret` is set ("env:NAME", "var:NAME" or "conn:ID", the connection's password), signed:
+    `X-Legato-Signature: sha256=<hex HMAC-SHA256 of "<X-Legato-Timestamp>.<X-Legato-Event-Id>.
+    <raw body>">`, the timestamp within 5 minutes and the event id not seen before (a captured
+    request cannot be replayed; services/events.py checks it)."""
 
     name: str
     secret: str | None = None

@@ -6,7 +6,9 @@ Exit codes as everywhere: 0 done (with --wait: the run succeeded), 1 the run fai
 
 from __future__ import annotations
 
+import contextlib
 import signal
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -34,12 +36,27 @@ def _finish(outcome: Any, wait: bool, as_json: bool, verb: str) -> None:
     if wait:
         _wait_and_print(outcome.run_id, as_json)
         return
+    if outcome.state == "queued":
+        _warn_if_paused(outcome.run_id)
     if as_json:
         emit_json(outcome.to_json())
         return
     what = ", ".join(outcome.task_ids) or "nothing"
     note = "" if outcome.applied else " (recorded: the process driving the run applies it)"
     console().print(f"{verb} {what} in {outcome.run_id}{note}")
+
+
+def _warn_if_paused(run_id: str) -> None:
+    """A reopened run waits for a scheduler, which leaves a paused DAG's runs alone: say so,
+    as `dags trigger` does, rather than let the run sit queued without a word."""
+    from ..services import operate, queries
+
+    settings = load_settings()
+    dag_id = queries.show_run(settings, run_id).dag_id
+    if operate.is_paused(settings, dag_id):
+        typer.echo(f"warning: {dag_id} is paused: a scheduler runs {run_id} again once it is "
+                   f"unpaused (legato dags unpause {dag_id}), or drive it here with --wait",
+                   err=True)
 
 
 def _wait_and_print(run_id: str, as_json: bool) -> None:
@@ -49,10 +66,12 @@ def _wait_and_print(run_id: str, as_json: bool) -> None:
     from .run_cmd import print_summary
 
     settings = load_settings()
+    tasks_output = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
     try:
-        result = drive_queued(settings, run_id, stop_signals=(signal.SIGINT, signal.SIGTERM))
+        with tasks_output:                   # --json: stdout holds the one JSON document
+            result = drive_queued(settings, run_id, stop_signals=(signal.SIGINT, signal.SIGTERM))
     except RunInterrupted as stopped:
-        console().print(f"run {stopped.run_id} cancelled (interrupted)")
+        print(f"run {stopped.run_id} cancelled (interrupted)", file=sys.stderr, flush=True)
         exit_abandoning_workers(130)
     if result is None:                       # a scheduler drives it: follow it to its end
         result = queries.wait_for_run(settings, run_id)

@@ -120,6 +120,8 @@ class DagProcessor:
         self.folder = Path(folder)
         self.timeout_s = timeout_s
         self.workers = workers or 4       # imports wait on I/O more than on a core
+        self.log_errors = False           # a scheduler logs import errors; the CLI and API
+                                          # show them with their results instead
         self._files: dict[str, FileParse] = {}        # the latest parse of each file
         self._good: dict[str, tuple[str, ...]] = {}   # the last parse of each file that worked
         self._lock = threading.Lock()
@@ -153,7 +155,7 @@ class DagProcessor:
     def _take(self, one: FileParse) -> None:
         """One file's new parse, visible to `result()` at once (a slow file holds up no
         other)."""
-        for error in one.errors:
+        for error in one.errors if self.log_errors else ():
             log.error("DAG file failed to import: %s", error)
         with self._lock:
             self._files[one.path] = one

@@ -58,6 +58,7 @@ class Scheduler:
         self.errors: list[LoadError] = []
         self.drivers: dict[str, RunDriver] = {}
         self.processor = shared_processor(settings.dags_folder, settings.dag_import_timeout_s)
+        self.processor.log_errors = True      # its log is where an operator looks for them
         self._parse_loop: ParseLoop | None = None
         self._parsed_version = -1
         self._pending_events: list[SlaMissed] = []
