@@ -28,12 +28,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..security.masking import mask, mask_value, watch_environment
 from ..security.secrets import SecretStore
 from ..store import dead_letters as store
 from ..store.db import open_engine
-from ..store.schema import MAX_ROW_ID
+from .rows import by_id
 
 REPLAYABLE = ("pending", "replaying")
 _BATCH = 500
@@ -91,13 +91,7 @@ def list_letters(settings: Settings, *, dag_id: str | None = None, status: str |
 
 def _get(settings: Settings, letter_id: int) -> store.DeadLetter:
     """One letter as stored (raw: for the use cases, never for display)."""
-    if not 1 <= letter_id <= MAX_ROW_ID:
-        raise NotFound(f"no dead letter {letter_id}")
-    with open_engine(settings.database_url).connect() as conn:
-        letter = store.get(conn, letter_id)
-    if letter is None:
-        raise NotFound(f"no dead letter {letter_id}")
-    return letter
+    return by_id(settings, store.get, letter_id, "dead letter")
 
 
 def show(settings: Settings, letter_id: int) -> store.DeadLetter:

@@ -14,11 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..security import tokens as security
 from ..store import tokens as store
 from ..store.db import open_engine
-from ..store.schema import MAX_ROW_ID
+from .rows import by_id
 
 _DURATION = re.compile(r"^\s*(\d{1,6})\s*([mhdw])\s*$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -85,13 +85,7 @@ def list_tokens(settings: Settings, *, include_inactive: bool = True) -> list[To
 
 
 def get_token(settings: Settings, token_id: int) -> TokenInfo:
-    if not 1 <= token_id <= MAX_ROW_ID:
-        raise NotFound(f"no token {token_id}")
-    with open_engine(settings.database_url).connect() as conn:
-        row = store.get(conn, token_id)
-    if row is None:
-        raise NotFound(f"no token {token_id}")
-    return _info(row, datetime.now(UTC))
+    return _info(by_id(settings, store.get, token_id, "token"), datetime.now(UTC))
 
 
 def revoke_token(settings: Settings, token_id: int) -> tuple[TokenInfo, bool]:
