@@ -8,21 +8,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..config import load_settings
+from .common import JsonOpt, short, user_errors
 from .output import EXIT_FAILED, console, emit_json, fail_usage, fmt_time, row_id, table
 
 dlq_app = typer.Typer(help="Dead letters: records a contract refused.", no_args_is_help=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 @dlq_app.command("list")
@@ -36,16 +30,14 @@ def list_cmd(
     """Dead letters, oldest first."""
     from ..services import dead_letters
 
-    try:
+    with user_errors():
         letters = dead_letters.list_letters(load_settings(), dag_id=dag, status=status,
                                             limit=limit)
-    except ValueError as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json([x.to_json() for x in letters])
         return
     rows = [[x.id, x.status, x.dag_id, x.task_id, x.contract, len(x.errors),
-             _short(x.errors[0]["path"] + ": " + x.errors[0]["message"] if x.errors else ""),
+             short(x.errors[0]["path"] + ": " + x.errors[0]["message"] if x.errors else ""),
              fmt_time(x.created_at)] for x in letters]
     console().print(table(None, ["id", "status", "dag", "task", "contract", "errors",
                                  "first error", "created"], rows))
@@ -55,12 +47,9 @@ def list_cmd(
 def show_cmd(letter_id: int, as_json: JsonOpt = False) -> None:
     """One dead letter: its record and every reason it was refused."""
     from ..services import dead_letters
-    from ..services.queries import NotFound
 
-    try:
+    with user_errors():
         letter = dead_letters.show(load_settings(), row_id(letter_id, "dead letter"))
-    except NotFound as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json(letter.to_json())
         return
@@ -83,17 +72,15 @@ def fix_cmd(
 ) -> None:
     """Replace a pending letter's record with the one in FILE (replay re-validates it)."""
     from ..services import dead_letters
-    from ..services.queries import NotFound
 
     try:
         record = json.loads(file.read_text())
-        letter = dead_letters.fix(load_settings(), row_id(letter_id, "dead letter"), record)
     except OSError as exc:
         raise fail_usage(f"cannot read {file}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise fail_usage(f"{file} is not JSON: {exc}") from None
-    except (NotFound, ValueError) as exc:
-        raise fail_usage(str(exc)) from None
+    with user_errors():
+        letter = dead_letters.fix(load_settings(), row_id(letter_id, "dead letter"), record)
     if as_json:
         emit_json(letter.to_json())
     else:
@@ -105,12 +92,9 @@ def fix_cmd(
 def discard_cmd(letter_id: int, as_json: JsonOpt = False) -> None:
     """Give up on a pending letter (kept, marked discarded, never replayed)."""
     from ..services import dead_letters
-    from ..services.queries import NotFound
 
-    try:
+    with user_errors():
         letter = dead_letters.discard(load_settings(), row_id(letter_id, "dead letter"))
-    except (NotFound, ValueError) as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json(letter.to_json())
     else:
@@ -127,11 +111,9 @@ def replay_cmd(
     """Re-validate letters through their contract and deliver the passing ones, exactly once."""
     from ..services import dead_letters
 
-    try:
+    with user_errors():
         ids = [row_id(i, "dead letter") for i in ids or []]
         report = dead_letters.replay(load_settings(), ids, dag_id=dag, all_=all_)
-    except ValueError as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json(report.to_json())
     else:

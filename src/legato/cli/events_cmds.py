@@ -7,21 +7,15 @@ data that is not JSON).
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ..config import load_settings
+from .common import JsonOpt, short
 from .output import EXIT_FAILED, console, emit_json, fail_usage, fmt_time, table
 
 events_app = typer.Typer(help="Events: what triggered runs.", no_args_is_help=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
-
-
-def _short(value: Any, width: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
-    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 @events_app.command("list")
@@ -39,8 +33,8 @@ def list_cmd(
     if as_json:
         emit_json([e.to_json() for e in found])
         return
-    rows = [[e.id, e.dag_id, e.source, _short(e.key, 50), e.run_id or "pending",
-             fmt_time(e.received_at), _short(e.payload)] for e in found]
+    rows = [[e.id, e.dag_id, e.source, short(e.key, 50), e.run_id or "pending",
+             fmt_time(e.received_at), short(e.payload)] for e in found]
     console().print(table(None, ["id", "dag", "source", "key", "run", "received", "payload"], rows))
 
 

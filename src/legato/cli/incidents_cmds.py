@@ -7,10 +7,10 @@ from typing import Annotated
 import typer
 
 from ..config import load_settings
-from .output import console, emit_json, fail_usage, fmt_time, row_id, table
+from .common import JsonOpt, user_errors
+from .output import console, emit_json, fmt_time, row_id, table
 
 incidents_app = typer.Typer(help="incidents", no_args_is_help=True)
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
 @incidents_app.command("list")
@@ -23,10 +23,8 @@ def list_incidents(
     """Incidents, newest first."""
     from ..services import incidents as svc
 
-    try:
+    with user_errors():
         found = svc.list_incidents(load_settings(), state=state, dag_id=dag, limit=limit)
-    except ValueError as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json([svc.incident_json(i) for i in found])
         return
@@ -40,12 +38,9 @@ def list_incidents(
 def show(incident_id: int, as_json: JsonOpt = False) -> None:
     """One incident: its fields, its history and the delivery of each event to each sink."""
     from ..services import incidents as svc
-    from ..services.queries import NotFound
 
-    try:
+    with user_errors():
         detail = svc.show_incident(load_settings(), row_id(incident_id, "incident"))
-    except NotFound as exc:
-        raise fail_usage(str(exc)) from None
     doc = detail.to_json()
     if as_json:
         emit_json(doc)
@@ -72,15 +67,11 @@ def resolve(incident_id: int, note: Annotated[str | None, typer.Option(
     """Resolve an open incident by hand; its sinks are told it is resolved."""
     import getpass
 
-    from ..errors import Conflict
     from ..services import incidents as svc
-    from ..services.queries import NotFound
 
-    try:
+    with user_errors():
         detail = svc.resolve_incident(load_settings(), row_id(incident_id, "incident"),
                                       f"{getpass.getuser()} (cli)", note)
-    except (NotFound, Conflict) as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json(detail.to_json())
     else:

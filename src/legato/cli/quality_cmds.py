@@ -9,11 +9,10 @@ from typing import Annotated, Any
 import typer
 
 from ..config import load_settings
+from .common import JsonOpt, user_errors
 from .output import console, emit_json, fail_usage, fmt_time, row_id, table
 
 quality_app = typer.Typer(help="Drift reports and reference profiles.", no_args_is_help=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
 def _num(value: Any) -> str:
@@ -30,10 +29,8 @@ def reports_cmd(
     """Drift reports, newest first."""
     from ..services import quality
 
-    try:
+    with user_errors():
         found = quality.list_reports(load_settings(), dataset=dataset, status=status, limit=limit)
-    except ValueError as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json([r.to_json() for r in found])
         return
@@ -48,12 +45,9 @@ def reports_cmd(
 def show_cmd(report_id: int, as_json: JsonOpt = False) -> None:
     """One drift report: PSI and KS per column, and where held data was quarantined."""
     from ..services import quality
-    from ..services.queries import NotFound
 
-    try:
+    with user_errors():
         report = quality.get_report(load_settings(), row_id(report_id, "drift report"))
-    except NotFound as exc:
-        raise fail_usage(str(exc)) from None
     if as_json:
         emit_json(report.to_json(with_profile=True))
         return
@@ -87,17 +81,15 @@ def pin_cmd(
 ) -> None:
     """Set a dataset's reference profile (the drift gate compares new data with it)."""
     from ..services import quality
-    from ..services.queries import NotFound
 
     try:
         records = _read_records(file) if file is not None else None
-        ref = quality.pin(load_settings(), dataset, records=records,
-                          report_id=None if report is None else row_id(report, "drift report"))
     except OSError as exc:
         raise fail_usage(f"cannot read {file}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise fail_usage(f"{file} is neither JSON nor JSON lines: {exc}") from None
-    except (NotFound, ValueError) as exc:
-        raise fail_usage(str(exc)) from None
+    with user_errors():
+        ref = quality.pin(load_settings(), dataset, records=records,
+                          report_id=None if report is None else row_id(report, "drift report"))
     console().print(f"reference of {dataset!r} pinned ({ref.profile['row_count']} rows)",
                     markup=False)

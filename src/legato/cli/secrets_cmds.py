@@ -9,20 +9,20 @@ show a secret. Exit codes: 0 ok, 1 the store or the key failed, 2 bad input or u
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Annotated, Any
 
 import typer
 
 from ..config import load_settings
+from .common import JsonOpt
 from .output import EXIT_FAILED, console, emit_json, fail_usage, fmt_time, table
 
 connections_app = typer.Typer(help="Connections, stored encrypted.", no_args_is_help=True)
 variables_app = typer.Typer(help="Variables, stored encrypted.", no_args_is_help=True)
 secrets_app = typer.Typer(help="The key that encrypts connections and variables.",
                           no_args_is_help=True)
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON document on stdout.")]
 
 
 def _store() -> Any:
@@ -47,6 +47,13 @@ def _guard(fn: Any, *args: Any) -> Any:
         raise fail_usage(str(exc)) from None
     except (DecryptError, SecretKeyError) as exc:
         raise _failed(exc) from None
+
+
+def _delete(what: str, delete: Callable[[str], bool], name: str) -> None:
+    """`delete(name)` from the store; a name it does not hold is a usage error."""
+    if not _guard(delete, name):
+        raise fail_usage(f"no stored {what} {name!r}")
+    console().print(f"{what} {name} deleted")
 
 
 def _warn(message: str) -> None:
@@ -162,9 +169,7 @@ def connections_show(conn_id: str, as_json: JsonOpt = False) -> None:
 @connections_app.command("delete")
 def connections_delete(conn_id: str) -> None:
     """Remove a stored connection."""
-    if not _guard(_store().delete_connection, conn_id):
-        raise fail_usage(f"no stored connection {conn_id!r}")
-    console().print(f"connection {conn_id} deleted")
+    _delete("connection", _store().delete_connection, conn_id)
 
 
 # -- variables ----------------------------------------------------------------------------
@@ -214,9 +219,7 @@ def variables_list(as_json: JsonOpt = False) -> None:
 @variables_app.command("delete")
 def variables_delete(name: str) -> None:
     """Remove a stored variable."""
-    if not _guard(_store().delete_variable, name):
-        raise fail_usage(f"no stored variable {name!r}")
-    console().print(f"variable {name} deleted")
+    _delete("variable", _store().delete_variable, name)
 
 
 # -- the key ------------------------------------------------------------------------------
