@@ -96,3 +96,11 @@ def json_of(response: Any) -> dict[str, Any]:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def ticket_ref(d: Delivery, key: str, what: str) -> Any:
+    """The product's id of the ticket this incident opened (kept from the opening delivery),
+    which every later event needs; without one nothing can be updated, so no retry helps."""
+    if not d.ref or key not in d.ref:
+        raise DeliveryError(f"{what} was created for this incident", permanent=True)
+    return d.ref[key]

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..config import Jira
 from ..lifecycle import body_text, title
-from .base import Delivery, DeliveryError, basic, check, connection, json_of
+from .base import Delivery, DeliveryError, basic, check, connection, json_of, ticket_ref
 from .site import site_url
 
 
@@ -135,9 +135,7 @@ def send(cfg: Jira, d: Delivery, client: Any) -> dict[str, Any] | None:
     base, headers = _headers(cfg)
     if d.event == "incident.opened":
         return _create(cfg, base, d, client, headers)
-    if not d.ref or "key" not in d.ref:
-        raise DeliveryError("Jira: no issue was created for this incident", permanent=True)
-    key = d.ref["key"]
+    key = ticket_ref(d, "key", "Jira: no issue")
     if d.event == "incident.updated":
         _comment(cfg, base, key, body_text(d.doc), client, headers)
     else:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..config import ServiceNow
 from ..lifecycle import body_text, title
-from .base import Delivery, DeliveryError, basic, check, connection, json_of
+from .base import Delivery, DeliveryError, basic, check, connection, json_of, ticket_ref
 from .site import site_url
 
 URGENCY = {"critical": "1", "error": "2", "warning": "3", "info": "3"}
@@ -80,9 +80,7 @@ def send(cfg: ServiceNow, d: Delivery, client: Any) -> dict[str, Any] | None:
     base, headers = _headers(cfg)
     if d.event == "incident.opened":
         return _create(cfg, base, d, client, headers)
-    if not d.ref or "sys_id" not in d.ref:
-        raise DeliveryError("ServiceNow: no record was created for this incident", permanent=True)
-    url = f"{base}/api/now/table/incident/{d.ref['sys_id']}"
+    url = f"{base}/api/now/table/incident/{ticket_ref(d, 'sys_id', 'ServiceNow: no record')}"
     if d.event == "incident.updated":
         body = {"work_notes": body_text(d.doc)}
     else:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import Zendesk
 from ..lifecycle import body_text, title
-from .base import Delivery, DeliveryError, check, connection, json_of
+from .base import Delivery, DeliveryError, check, connection, json_of, ticket_ref
 from .site import site_url
 
 PRIORITY = {"critical": "urgent", "error": "high", "warning": "normal", "info": "low"}
@@ -54,12 +54,11 @@ def send(cfg: Zendesk, d: Delivery, client: Any) -> dict[str, Any] | None:
         if ticket_id is None:
             raise DeliveryError("Zendesk create ticket: the response has no ticket id")
         return {"id": ticket_id}
-    if not d.ref or "id" not in d.ref:
-        raise DeliveryError("Zendesk: no ticket was created for this incident", permanent=True)
+    ticket_id = ticket_ref(d, "id", "Zendesk: no ticket")
     if d.event == "incident.updated":
         ticket = {"comment": {"body": body_text(d.doc), "public": False}}
     else:
         ticket = {"status": "solved", "comment": {"body": d.doc["meta"]["note"], "public": False}}
-    check(client.put(f"{base}/api/v2/tickets/{d.ref['id']}.json", headers=headers,
+    check(client.put(f"{base}/api/v2/tickets/{ticket_id}.json", headers=headers,
                      timeout=cfg.timeout_s, json={"ticket": ticket}), "Zendesk update ticket")
     return None
