@@ -70,3 +70,18 @@ def test_a_log_that_cannot_be_written_is_recorded_with_its_tail(
     text = queries.read_log(load_settings(), result.run_id, "work").text
     assert "could not be written" in text and "the last words" in text
     assert any("could not be written" in r.getMessage() for r in caplog.records)
+
+
+def test_a_bare_timeout_without_an_execution_timeout_is_still_recorded(legato_home: Path) -> None:
+    """An executor stops a try with an empty TaskTimeout; if the task had no execution_timeout
+    (an operator's stop), the runner must still record the outcome, not fail formatting it."""
+    from legato.engine.runner import TaskTimeout
+
+    with DAG("bare_timeout") as dag:
+        @task
+        def stopped() -> None:
+            raise TaskTimeout()
+        stopped()
+    result = dag.run(executor="inline")
+    assert result.state == "failed"
+    assert result["stopped"].error == "execution_timeout exceeded"

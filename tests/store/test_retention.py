@@ -55,3 +55,26 @@ def test_clean_forgets_old_runs_and_their_files(legato_home: Path, monkeypatch) 
     assert (settings.results_dir / "retained" / new).is_dir()
     bad = cli(env, "db", "clean", "--older-than", "soon")
     assert bad.returncode == 2 and "30d" in bad.stderr
+
+
+def test_a_run_reopened_while_clean_ran_keeps_its_files(legato_home: Path, monkeypatch) -> None:
+    """`old_runs` found the run finished; by the time its batch is deleted it was cleared and
+    runs again, so its rows stay (store.retention) and so must its log and result files."""
+    from legato.services import retention as service
+    from legato.store import retention as store
+
+    old, _ = _two_runs(monkeypatch)
+    settings = load_settings()
+    found = store.old_runs
+
+    def found_then_reopened(conn: sa.Connection, cutoff: datetime, **kw: int) -> list:
+        batch = found(conn, cutoff, **kw)
+        conn.execute(dag_runs.update().where(dag_runs.c.run_id == old).values(state="queued"))
+        return batch
+
+    monkeypatch.setattr(store, "old_runs", found_then_reopened)
+    report = service.clean(settings, timedelta(days=30))
+    assert report.runs == 0 and report.files == 0
+    assert _count(dag_runs, old) == 1 and _count(xcom, old) == 1
+    assert (settings.results_dir / "retained" / old).is_dir()
+    assert (settings.logs_dir / "retained" / old).is_dir()

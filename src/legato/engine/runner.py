@@ -234,8 +234,9 @@ def run_try(req: TryRequest,
     except BaseException as exc:  # noqa: BLE001 - everything a task raises is its outcome
         state, retryable = _outcome_of(exc)
         error, error_type = mask(str(exc) or type(exc).__name__), type(exc).__name__
-        if isinstance(exc, TaskTimeout) and not str(exc):
-            error = f"execution_timeout of {req.timeout_s:g}s exceeded"  # raised by the executor
+        if isinstance(exc, TaskTimeout) and not str(exc):          # raised by the executor
+            error = ("execution_timeout exceeded" if req.timeout_s is None
+                     else f"execution_timeout of {req.timeout_s:g}s exceeded")
         level = "INFO" if state == Outcome.SKIPPED else "ERROR"
         log.line(level, f"{error_type}: {error}")
         if state == Outcome.FAILED:

@@ -68,10 +68,10 @@ def clean(settings: Settings, older_than: timedelta, *, dry_run: bool = False,
             if not batch:
                 return report
             seen.update(r for r, _ in batch)
-            if not dry_run:
-                report.runs += store.delete_runs(conn, [r for r, _ in batch])
-            else:
-                report.runs += len(batch)
+            if not dry_run:              # a run reopened since it was found stays, files too
+                gone = set(store.delete_runs(conn, [r for r, _ in batch]))
+                batch = [(r, d) for r, d in batch if r in gone]
+            report.runs += len(batch)
         for run_id, dag_id in batch:
             report.run_ids.append(run_id)
             for folder in _folders(settings, dag_id, run_id):

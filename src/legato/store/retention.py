@@ -27,20 +27,21 @@ def old_runs(conn: sa.Connection, cutoff: datetime, limit: int = 500) -> list[tu
     return [(r.run_id, r.dag_id) for r in conn.execute(q)]
 
 
-def delete_runs(conn: sa.Connection, run_ids: list[str]) -> int:
-    """Delete those of these runs still finished, with their own rows; how many runs went.
+def delete_runs(conn: sa.Connection, run_ids: list[str]) -> list[str]:
+    """Delete those of these runs still finished, with their own rows; the ids of those that
+    went.
     A run cleared since it was found (queued or running again) keeps every row. The runs to
     delete are locked first on PostgreSQL, so a concurrent reopen waits for this transaction
     or is seen; on SQLite one writer at a time does the same."""
     if not run_ids:
-        return 0
+        return []
     finished = (sa.select(dag_runs.c.run_id)
                 .where(dag_runs.c.run_id.in_(run_ids), dag_runs.c.state.in_(FINISHED))
                 .with_for_update())             # SQLite compiles it without the clause
     doomed = list(conn.execute(finished).scalars())
     if not doomed:
-        return 0
+        return []
     for table in _OWN_ROWS:
         conn.execute(table.delete().where(table.c.run_id.in_(doomed)))
-    done = conn.execute(dag_runs.delete().where(dag_runs.c.run_id.in_(doomed)))
-    return done.rowcount
+    conn.execute(dag_runs.delete().where(dag_runs.c.run_id.in_(doomed)))
+    return doomed

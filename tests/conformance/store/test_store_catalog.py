@@ -98,8 +98,8 @@ def test_forgetting_runs_takes_their_own_rows_and_leaves_a_run_no_longer_finishe
     _finished_run(db, "cleared", "running", None, T0 - timedelta(days=40))
     whole = _rows(db, "cleared")
     with db.begin() as conn:
-        assert retention.delete_runs(conn, ["old", "cleared"]) == 1
-        assert retention.delete_runs(conn, []) == 0
+        assert retention.delete_runs(conn, ["old", "cleared"]) == ["old"]
+        assert retention.delete_runs(conn, []) == []
     assert set(_rows(db, "old").values()) == {0}
     assert _rows(db, "cleared") == whole == dict.fromkeys(whole, 1)
     assert set(_rows(db, "kept").values()) == {1}
