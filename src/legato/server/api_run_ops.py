@@ -94,7 +94,7 @@ def cancel(run_id: RunId, settings: SettingsDep, token: Operator) -> dict[str, A
     return run_ops.cancel(settings, run_id, who=actor(token)).to_json()
 
 
-@router.patch("/runs/{run_id}", response_model=Run, responses=errors(401, 403, 404, 422))
+@router.patch("/runs/{run_id}", response_model=Run, responses=errors(400, 401, 403, 404, 422))
 def set_note(run_id: RunId, body: NoteBody, settings: SettingsDep,
              token: Operator) -> dict[str, Any]:
     """The run's note (null or "" removes it)."""
