@@ -16,7 +16,7 @@ import http_stub
 
 EXPECTED = expected()
 CASES = [(path, dag_id) for path in sorted(DAGS.glob("*.py")) for dag_id in dag_ids(path)]
-# Where Legato knowingly differs from Airflow; each is reported in docs/readme/airflow.md.
+# Where Legato knowingly differs from Airflow; each is reported in docs/guides/airflow.md.
 KNOWN: dict[str, str] = {}
 
 

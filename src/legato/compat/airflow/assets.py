@@ -3,7 +3,7 @@
 An `Asset` IS a `legato.Dataset` (same URI, same catalog and lineage). A schedule written as an
 expression (`a & (b | c)`) runs on Legato when any asset in it is updated after the last run
 and all the assets the expression needs have been updated (Legato's dataset schedules take a
-list: the expression is flattened to its assets; see docs/readme/airflow.md).
+list: the expression is flattened to its assets; see docs/guides/airflow.md).
 """
 
 from __future__ import annotations

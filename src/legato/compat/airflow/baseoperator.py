@@ -232,7 +232,7 @@ class BaseOperator(DependencyMixin, Task):
                 from .registry import note
 
                 note(self.dag.dag_id, f"{key}={value!r} has no effect on Legato (task "
-                                      f"{self.task_id!r}); see docs/readme/airflow.md")
+                                      f"{self.task_id!r}); see docs/guides/airflow.md")
 
     # -- Airflow API ---------------------------------------------------------------------
     @property

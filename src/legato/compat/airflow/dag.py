@@ -122,7 +122,7 @@ def check_default_args(dag: Any) -> None:
     for key, value in dag.default_args.items():
         if key in NO_EFFECT and value:
             registry.note(dag_id, f"default_args {key}={value!r} has no effect on Legato "
-                                  "(see docs/readme/airflow.md)")
+                                  "(see docs/guides/airflow.md)")
         elif key not in used and key not in _known_default_args() and key != "start_date":
             registry.note(dag_id, f"default_args key {key!r} is not an operator argument "
                                   "(a typo?); it is ignored")
