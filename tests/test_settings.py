@@ -17,12 +17,6 @@ from legato.config import VARIABLES, Settings, connection_env, load_settings, va
 ROOT = Path(__file__).resolve().parents[1]
 SRC = Path(legato.__file__).parent
 TABLE = ROOT / "README.md"
-# Modules other issue-11 work owns that still read a variable themselves; each should call the
-# accessor named here, in legato.config, and leave this list.
-PENDING = {
-    "io/warehouse.py": "legato_home()",
-    "lineage/transport.py": "Settings.openlineage_api_key",
-}
 FAMILIES = ("LEGATO_VAR_", "LEGATO_CONN_")
 # A read: environ.get("LEGATO_..."), getenv(...), environ["LEGATO_..."] (not an assignment to it)
 READ = re.compile(r"""(?:environ\.get\(|getenv\(|environ\[)\s*["'](LEGATO_[A-Z0-9_]*)["'](?!\]\s*=[^=])""")
@@ -60,7 +54,7 @@ def test_no_module_but_config_reads_a_legato_variable() -> None:
     readers = set()
     for path in SRC.rglob("*.py"):
         rel = str(path.relative_to(SRC))
-        if rel != "config.py" and rel not in PENDING and READ.search(path.read_text()):
+        if rel != "config.py" and READ.search(path.read_text()):
             readers.add(rel)
     assert readers == set()
 

@@ -88,8 +88,8 @@ def test_http_endpoint_down_then_back(tmp_path: Path, monkeypatch: pytest.Monkey
     port, start = collector
     target = f"http://127.0.0.1:{port}"
     monkeypatch.setenv("LEGATO_OPENLINEAGE", target)
-    monkeypatch.setenv("LEGATO_OPENLINEAGE_API_KEY", "s3cret")
-    emitter = emitter_for(target)
+    monkeypatch.setenv("LEGATO_OPENLINEAGE_API_KEY", "s3cret")      # read by Settings only
+    emitter = emitter_for(target, "s3cret")                   # the one the run's listener gets
     emitter.retry_min_s = emitter.retry_max_s = 0.1           # keep the test quick
     run = load(write(tmp_path, "producer", PRODUCER)).run()   # nobody listens yet
     assert run.state == "success"                             # the engine did not wait

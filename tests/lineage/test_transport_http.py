@@ -78,3 +78,24 @@ def test_the_emitter_waits_double_to_the_cap_then_delivers_in_order() -> None:
     assert emitter.flush(10)
     assert sink.sent == [{"n": 1}, {"n": 2}]
     assert waits == [0.2, 0.4, 0.8, 1.6, 3.2, 5.0, 5.0]
+
+
+def test_the_api_key_comes_from_settings_not_the_environment(
+        monkeypatch: pytest.MonkeyPatch, endpoint: tuple[str, list[int], list[dict[str, str]]]) -> None:
+    """The listener hands the emitter Settings.openlineage_api_key (config.py is the one reader
+    of LEGATO_* variables): a key in the Settings it is given is sent, whatever the process's
+    environment says."""
+    from dataclasses import replace
+
+    from legato.config import load_settings
+    from legato.engine.bus import Bus
+    from legato.lineage.listener import attach
+
+    url, _, seen = endpoint
+    monkeypatch.setenv("LEGATO_OPENLINEAGE_API_KEY", "from-the-environment")
+    settings = replace(load_settings(), openlineage=url, openlineage_api_key="from-settings")
+    listener = attach(Bus(), settings)
+    assert listener.emitter is not None
+    listener.emitter.emit([{"eventType": "START"}])
+    assert listener.flush(10.0)
+    assert seen[-1]["authorization"] == "Bearer from-settings"

@@ -29,13 +29,11 @@ way rows land in a SQL table (quality's SqlTable uses it too).
 from __future__ import annotations
 
 import math
-import os
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from ..retrying import Backoff
@@ -65,8 +63,9 @@ class LoadResult:
 
 
 def default_url() -> str:
-    home = Path(os.environ.get("LEGATO_HOME") or Path.home() / ".legato").expanduser()
-    return f"duckdb:///{home / 'warehouse.duckdb'}"
+    from ..config import legato_home
+
+    return f"duckdb:///{legato_home() / 'warehouse.duckdb'}"
 
 
 def duckdb_path(url: str) -> str:

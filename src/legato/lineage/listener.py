@@ -103,4 +103,5 @@ class LineageListener:
 
 def attach(bus: Bus, settings: Settings) -> LineageListener:
     """Subscribe to `bus`. Called once per bus by services.listeners.attach_all."""
-    return LineageListener(emitter_for(settings.openlineage), settings.openlineage_namespace).attach(bus)
+    emitter = emitter_for(settings.openlineage, settings.openlineage_api_key)
+    return LineageListener(emitter, settings.openlineage_namespace).attach(bus)

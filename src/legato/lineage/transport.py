@@ -18,7 +18,6 @@ from __future__ import annotations
 import atexit
 import json
 import logging
-import os
 import sys
 import threading
 import time
@@ -84,8 +83,9 @@ class HttpSink:
         raise OSError(answer)                       # 3xx, 408, 425, 429, 5xx: send it again
 
 
-def parse_target(target: str) -> Sink | None:
-    """The sink LEGATO_OPENLINEAGE names; None when it is empty (off). Raises ValueError."""
+def parse_target(target: str, api_key: str | None = None) -> Sink | None:
+    """The sink LEGATO_OPENLINEAGE names; None when it is empty (off). Raises ValueError.
+    `api_key` (Settings.openlineage_api_key) is the bearer token of an http(s) endpoint."""
     target = target.strip()
     if not target or target.lower() == "off":
         return None
@@ -97,7 +97,7 @@ def parse_target(target: str) -> Sink | None:
             raise ValueError("LEGATO_OPENLINEAGE=file: needs a path, e.g. file:/tmp/events.jsonl")
         return FileSink(Path(path).expanduser())
     if target.startswith(("http://", "https://")):
-        return HttpSink(target, os.environ.get("LEGATO_OPENLINEAGE_API_KEY") or None)
+        return HttpSink(target, api_key or None)
     raise ValueError(f"LEGATO_OPENLINEAGE={target!r}: use console, file:/path/events.jsonl or "
                      f"http(s)://host:port")
 
@@ -176,16 +176,16 @@ class Emitter:
                 self.sleep(delay)
 
 
-_emitters: dict[str, Emitter] = {}
+_emitters: dict[tuple[str, str | None], Emitter] = {}
 _lock = threading.Lock()
 
 
-def emitter_for(target: str) -> Emitter | None:
-    """One emitter per target per process (every bus of the process shares it)."""
-    sink = parse_target(target)
+def emitter_for(target: str, api_key: str | None = None) -> Emitter | None:
+    """One emitter per target (and key) per process (every bus of the process shares it)."""
+    sink = parse_target(target, api_key)
     if sink is None:
         return None
-    key = target.strip()
+    key = (target.strip(), api_key or None)
     with _lock:
         if key not in _emitters:
             _emitters[key] = Emitter(sink)
