@@ -1,10 +1,11 @@
 """One HTTP client setup for everything Legato sends over HTTP (`legato.io.fetch_all`,
-`HttpTask`, the incident sinks, the OpenLineage emitter): how a client is made
+`HttpTask`, `HttpSensor` and its trigger, the incident sinks, the OpenLineage emitter): how a client is made
 (timeout, `User-Agent`, redirects), which answers are worth sending again, how long a server
 asks us to wait, and how a URL or an error is shown without its credentials.
 
 - `client()`: an httpx.Client with a timeout (each caller keeps its own default) and the
-  `User-Agent: legato/<version>` header (a request's own headers win).
+  `User-Agent: legato/<version>` header (a request's own headers win); `async_client()` the
+  same for async code (HttpSensor's trigger).
 - `is_transient(status)`: 408, 425, 429 and every 5xx are worth sending again (the request
   was fine, the server could not take it now); `is_refusal(status)`: any other 4xx, which
   the same request will meet again. A caller may widen the transient set for its peer (the
@@ -49,6 +50,15 @@ def client(*, timeout: float | None = 30.0, follow_redirects: bool = False,
 
     return httpx.Client(timeout=timeout, follow_redirects=follow_redirects,
                         headers={"User-Agent": user_agent(), **(headers or {})})
+
+
+def async_client(*, timeout: float | None = 30.0, follow_redirects: bool = False,
+                 headers: Mapping[str, str] | None = None) -> httpx.AsyncClient:
+    """`client()`'s setup for async code (a deferred HTTP sensor's trigger in the triggerer)."""
+    import httpx
+
+    return httpx.AsyncClient(timeout=timeout, follow_redirects=follow_redirects,
+                             headers={"User-Agent": user_agent(), **(headers or {})})
 
 
 def is_transient(status: int, also: frozenset[int] = frozenset()) -> bool:

@@ -16,6 +16,7 @@ from legato import DAG, task
 from legato.authoring.errors import DagDefinitionError
 from legato.demo.standins import Helpdesk
 from legato.demo.standins.helpdesk import TOKEN, USER
+from legato.httpclient import user_agent
 from legato.sensors import HttpSensor
 from waiting import then_in_thread
 
@@ -62,6 +63,7 @@ def test_waits_for_a_ticket_and_hands_the_check_result_downstream(desk: Helpdesk
     searches = desk.seen("GET", "/rest/api/3/search/jql")
     assert len(searches) >= 2 and all(r.query["jql"] == JQL for r in searches)
     assert all(r.headers["authorization"].startswith("Basic ") for r in searches)
+    assert {r.headers["user-agent"] for r in searches} == {user_agent()}   # legato.httpclient's
 
 
 def _open_after(desk: Helpdesk, polls: int) -> threading.Thread:
@@ -103,6 +105,7 @@ def test_deferrable_with_a_connection_waits_in_the_triggerer(desk: Helpdesk) -> 
     assert result.state == "success"
     asked = desk.seen("GET", "/rest/api/3/issue/OPS-1")
     assert all(r.headers["authorization"].startswith("Basic ") for r in asked)
+    assert {r.headers["user-agent"] for r in asked} == {user_agent()}      # the trigger's too
 
 
 @pytest.mark.parametrize(("kwargs", "message"), [

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit, urlunsplit
 from ..authoring.context import Context
 from ..authoring.errors import DagDefinitionError
 from ..authoring.variables import get_connection
+from ..httpclient import client as http_client
 from .base import BaseSensor
 from .triggers import HttpTrigger
 
@@ -132,13 +133,13 @@ class HttpSensor(BaseSensor):
         target = self._target()
         shown = f"{self.method} {target.shown}"
         try:
-            response = httpx.request(self.method, target.url, params=self.request_params,
-                                     headers=target.headers, auth=target.auth,
-                                     timeout=self.request_timeout)
+            with http_client(timeout=self.request_timeout) as client:
+                response = client.request(self.method, target.url, params=self.request_params,
+                                          headers=target.headers, auth=target.auth)
         except httpx.TransportError as exc:
-            ctx.log.info(f"{shown}: {exc!r}; poking again")
+            ctx.log.info("%s: %r; poking again", shown, exc)
             return False
-        ctx.log.info(f"{shown}: {response.status_code}")
+        ctx.log.info("%s: %s", shown, response.status_code)
         return self._judge(response, shown)
 
     def _judge(self, response: httpx.Response, shown: str) -> Any:

@@ -42,7 +42,9 @@ class HttpTrigger:
     async def wait(self) -> bool:
         import httpx
 
-        async with httpx.AsyncClient(timeout=self.request_timeout) as client:
+        from ..httpclient import async_client
+
+        async with async_client(timeout=self.request_timeout) as client:
             while True:
                 try:
                     response = await client.request(self.method, self.url, params=self.params or None,

@@ -257,13 +257,13 @@ def _ask_owner(settings: Settings, run_id: str, action: str, payload: dict[str, 
             req = request_store.get(conn, request_id)
             if req is not None and req.applied_at is not None:
                 return _applied(conn, run_id, req.outcome or {})
-            if run_store.lock_unowned(conn, run_id) is not None:        # not running now
-                if request_store.mark_applied(conn, request_id, datetime.now(UTC), payload):
-                    if here is None:
-                        raise Conflict(f"run {run_id} ended before it could be cancelled")
-                    after = here(conn)
-                    return Outcome(run_id, payload.get("task_ids", []),
-                                   after if isinstance(after, str) else "queued")
+            if (run_store.lock_unowned(conn, run_id) is not None            # not running now
+                    and request_store.mark_applied(conn, request_id, datetime.now(UTC), payload)):
+                if here is None:
+                    raise Conflict(f"run {run_id} ended before it could be cancelled")
+                after = here(conn)
+                return Outcome(run_id, payload.get("task_ids", []),
+                               after if isinstance(after, str) else "queued")
         time.sleep(POLL_S)
     return Outcome(run_id, payload.get("task_ids", []), "running", applied=False)
 
