@@ -128,6 +128,20 @@ def check_default_args(dag: Any) -> None:
                                   "(a typo?); it is ignored")
 
 
+def _split_sinks(fn: Any) -> tuple[Any, list[Any]]:
+    """(the callbacks, the legato.incidents sink objects) of an on_failure_callback value; a
+    sink is recognised by its to_spec(), as DAG(incidents=...) recognises it."""
+    if fn is None:
+        return None, []
+    fns = list(fn) if isinstance(fn, list | tuple) else [fn]
+    sinks = [f for f in fns if not isinstance(f, type) and not callable(f)
+             and callable(getattr(f, "to_spec", None))]
+    if not sinks:
+        return fn, []
+    rest = [f for f in fns if not any(f is s for s in sinks)]
+    return (rest or None), sinks
+
+
 def _dag_callback(dag: DAG, fn: Any) -> Any:
     if fn is None:
         return None
@@ -164,11 +178,19 @@ class DAG(LegatoDAG):
                  user_defined_macros: dict[str, Any] | None = None,
                  user_defined_filters: dict[str, Any] | None = None,
                  render_template_as_native_obj: bool = False,
-                 is_paused_upon_creation: bool | None = None, **kwargs: Any) -> None:
+                 is_paused_upon_creation: bool | None = None, incidents: Any = (),
+                 **kwargs: Any) -> None:
         unknown = [k for k in kwargs if k not in _IGNORED]
         if unknown:
             raise TypeError(f"DAG.__init__() got unexpected keyword argument(s) {unknown}")
         default_args = dict(default_args or {})
+        # Legato's incident sinks given where Airflow puts a failure notifier become the DAG's
+        # sinks (incidents=): DAG-level on_failure_callback, or default_args' (every task's).
+        on_failure_callback, dag_sinks = _split_sinks(on_failure_callback)
+        task_callbacks, task_sinks = _split_sinks(default_args.get("on_failure_callback"))
+        if task_sinks:
+            default_args["on_failure_callback"] = task_callbacks
+        incidents = (*incidents, *dag_sinks, *task_sinks)
         if schedule is NOTSET and schedule_interval is not NOTSET:
             registry.note(dag_id, "schedule_interval is deprecated (removed in Airflow 3): "
                                   "use schedule=")
@@ -183,7 +205,7 @@ class DAG(LegatoDAG):
             catchup=bool(catchup), max_active_runs=max_active_runs,
             default_args=default_args, params=values, tags=tags or (),
             description=description, on_failure_callback=None, on_success_callback=None,
-            is_paused_upon_creation=is_paused_upon_creation)
+            is_paused_upon_creation=is_paused_upon_creation, incidents=incidents)
         self.fileloc = _user_file()
         self.on_success_callback = _dag_callback(self, on_success_callback)
         self.on_failure_callback = _dag_callback(self, on_failure_callback)
