@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
+from ..store import dialect
 from ..store import events as event_store
 from .base import Deliver
 from .triggers import Queue
@@ -28,8 +29,8 @@ class EmbeddedQueueSource:
     def __init__(self, engine: sa.Engine, dag_id: str, trigger: Queue) -> None:
         self.engine, self.dag_id, self.topic = engine, dag_id, trigger.topic
         self.interval_s = trigger.poll_s
-        # SQLite has one writer at a time, so its ids commit in order: no window to re-read
-        self.recent = RECENT if engine.dialect.name == "postgresql" else timedelta(0)
+        # where ids commit in order (SQLite's one writer) there is no window to re-read
+        self.recent = timedelta(0) if dialect.commits_in_order(engine) else RECENT
 
     def poll(self, deliver: Deliver) -> int:
         now = datetime.now(UTC)

@@ -4,7 +4,8 @@ SQLite: `PRAGMA data_version` changes when another connection commits; it is per
 so one connection is held (and used from the hub's single thread only). PostgreSQL: the text
 of `pg_current_snapshot()` (xmin:xmax:in-progress ids) moves whenever a transaction that wrote
 starts or ends anywhere in the cluster, so an unchanged snapshot means nothing was committed.
-Other databases answer None: every topic is then recomputed on every tick.
+Both are store/dialect.py's change_marker. None (a dropped connection): every topic is then
+recomputed on that tick.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..store import dialect
 from ..store.db import open_engine
 
 
@@ -33,13 +35,8 @@ class StoreVersion:
         if self._conn is None:
             self._conn = open_engine(self.database_url).connect()
         conn = self._conn
-        dialect = conn.dialect.name
         try:
-            if dialect == "sqlite":
-                return conn.exec_driver_sql("PRAGMA data_version").scalar()
-            if dialect == "postgresql":
-                return conn.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
-            return None
+            return dialect.change_marker(conn)
         finally:
             conn.rollback()                 # never hold a snapshot open between ticks
 

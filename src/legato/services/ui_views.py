@@ -24,6 +24,7 @@ from ..engine.event_runs import is_dataset_triggered, is_event_triggered
 from ..errors import InvalidInput
 from ..schedules.timetable import dag_timezone, next_due_at
 from ..store import dags as dag_store
+from ..store import dialect
 from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store.db import open_engine
@@ -286,16 +287,6 @@ def _fold_cell(rows: list[Any]) -> Cell:
                 max(spans) if spans else None)
 
 
-def seconds_between(start: Any, end: Any, dialect: str) -> Any:
-    """SQL for `end - start` in seconds (NULL if either is), computed by the database: the
-    grid reads 25,000 of them and parsing two datetimes each in Python costs more."""
-    if dialect == "sqlite":
-        return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
-    if dialect == "postgresql":
-        return sa.func.extract("epoch", end - start)
-    return sa.null()
-
-
 def grid(settings: Settings, dag_id: str, limit: int = DEFAULT_GRID_RUNS, *,
          state: str | None = None, run_type: str | None = None) -> GridView:
     """The last `limit` runs of `dag_id` x its tasks: two queries (runs, then their instances)."""
@@ -307,7 +298,7 @@ def grid(settings: Settings, dag_id: str, limit: int = DEFAULT_GRID_RUNS, *,
     ti = task_instances.c
     with open_engine(settings.database_url).connect() as conn:
         runs = _grid_runs(conn, dag_id, limit, state, run_type)
-        took = seconds_between(ti.start_date, ti.end_date, conn.dialect.name)
+        took = dialect.seconds_between(conn, ti.start_date, ti.end_date)
         q = (sa.select(ti.run_id, ti.task_id, ti.state, ti.try_number, took)
              .where(ti.run_id.in_([r.run_id for r in runs])))
         rows = conn.execute(q).all() if runs else []

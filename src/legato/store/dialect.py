@@ -1,5 +1,6 @@
-"""What SQLite and PostgreSQL say differently, in one place: store modules ask this module and
-never branch on `conn.dialect.name` themselves.
+"""What SQLite and PostgreSQL say differently, in one place: store modules (and the few
+services and event sources that write SQL of their own) ask this module and never branch on
+`conn.dialect.name` themselves.
 
 - Insert-if-absent: both say `INSERT ... ON CONFLICT (keys) DO NOTHING`, but SQLAlchemy builds
   it from each dialect's own `insert`; `RETURNING` tells whether the row went in (rowcount is
@@ -13,6 +14,9 @@ never branch on `conn.dialect.name` themselves.
   time, so its write lock already serializes what the row lock would.
 - Taking the write lock up front (SQLite's `BEGIN IMMEDIATE`), the SQLite connection pragmas,
   and the placeholder of a driver-level statement.
+- Whether ids commit in the order they were given (SQLite's one writer), the seconds between
+  two timestamp columns computed by the database, and a cheap "has anything been committed
+  since?" marker (the UI's live hub).
 
 Only SQLite and PostgreSQL are supported stores; another dialect is refused by name.
 """
@@ -134,6 +138,32 @@ def dbapi_cursor(conn: sa.Connection) -> Iterator[Any]:
             cursor.close()
         except conn.dialect.loaded_dbapi.Error:
             pass
+
+
+# -- ordering, durations, change markers ------------------------------------------------------
+
+def commits_in_order(conn: sa.Connection | sa.Engine) -> bool:
+    """Whether ids handed out by the database always commit in the order given: SQLite's one
+    writer at a time ensures it; on PostgreSQL a later id may commit first."""
+    return _name(conn) == "sqlite"
+
+
+def seconds_between(conn: sa.Connection, start: Any, end: Any) -> Any:
+    """SQL for `end - start` in seconds (NULL if either is), computed by the database: cheaper
+    than parsing two datetimes in Python for each of many rows."""
+    if _name(conn) == "sqlite":
+        return (sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0
+    return sa.func.extract("epoch", end - start)
+
+
+def change_marker(conn: sa.Connection) -> Any:
+    """A value that changes after any commit elsewhere in the database. SQLite: `PRAGMA
+    data_version`, which is per connection (hold `conn` and ask it again; its own commits do
+    not count). PostgreSQL: the text of `pg_current_snapshot()`, which moves whenever a
+    transaction that wrote starts or ends anywhere in the cluster."""
+    if _name(conn) == "sqlite":
+        return conn.exec_driver_sql("PRAGMA data_version").scalar()
+    return conn.exec_driver_sql("SELECT pg_current_snapshot()::text").scalar()
 
 
 # -- SQLite connections -----------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """store/dialect.py, on SQLite and PostgreSQL: insert-if-absent, the clock, savepoints, row
-locks, and an unsupported database refused by name."""
+locks, commit order, durations and the change marker, and an unsupported database refused by
+name."""
 
 from __future__ import annotations
 
@@ -83,3 +84,31 @@ def test_another_database_is_refused_by_name() -> None:
         dialect.insert_ignoring(conn, things, ["name"])  # type: ignore[arg-type]
     with pytest.raises(NotImplementedError, match="oracle"):
         dialect.clock(conn)  # type: ignore[arg-type]
+
+
+def test_ids_commit_in_order_only_on_sqlite(engine: sa.Engine, kind: str) -> None:
+    assert dialect.commits_in_order(engine) is (kind == "sqlite")
+
+
+def test_seconds_between_is_computed_by_the_database(engine: sa.Engine) -> None:
+    start = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+    with engine.connect() as conn:
+        took = conn.execute(sa.select(dialect.seconds_between(
+            conn, sa.literal(start), sa.literal(start + timedelta(seconds=90.5))))).scalar()
+        missing = conn.execute(sa.select(dialect.seconds_between(
+            conn, sa.literal(start), sa.null()))).scalar()
+    assert took == pytest.approx(90.5, abs=0.01) and missing is None
+
+
+def test_the_change_marker_moves_on_another_connections_commit(engine: sa.Engine,
+                                                               kind: str) -> None:
+    with engine.connect() as watcher, engine.connect() as writer:
+        before = dialect.change_marker(watcher)
+        watcher.rollback()
+        if kind == "sqlite":     # PostgreSQL's snapshot also moves with the cluster's other work
+            assert dialect.change_marker(watcher) == before      # nothing committed meanwhile
+            watcher.rollback()
+        with writer.begin():
+            writer.execute(things.insert().values(name="new", n=1))
+        assert dialect.change_marker(watcher) != before
+        watcher.rollback()
