@@ -10,6 +10,7 @@ outcome.
 
 from __future__ import annotations
 
+import functools
 import logging
 import random
 import threading
@@ -18,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -74,6 +76,7 @@ class RunDriver(OperatorActions):
         self.in_flight: dict[TIKey, InFlight] = {}
         self.timed: dict[TIKey, InFlight] = {}    # the in-flight tries with a deadline
         self.to_submit: list[TIKey] = []
+        self.staged: set[TIKey] = set()            # instances whose row the next flush writes
         self.candidates: set[str] = set(spec.order)
         self.order_index = {t: i for i, t in enumerate(spec.order)}
         self.unfinished = 0                         # instances not in a finished state
@@ -187,10 +190,19 @@ class RunDriver(OperatorActions):
         self._stage(key)
 
     def _stage(self, key: TIKey) -> None:
-        inst = self.info[key]
-        self.batch.instances[key] = try_store.InstanceRow(
-            self.run.run_id, key[0], key[1], inst.state.value, inst.try_number, inst.next_try_at,
-            inst.start, inst.end, inst.error, inst.error_type)
+        """The instance's row is written at the next flush, as it is then (a try moves it
+        queued -> running -> success, often within one pass: one row, built once)."""
+        self.staged.add(key)
+
+    def _rows_of_staged(self) -> None:
+        run_id, info = self.run.run_id, self.info
+        for key in self.staged:
+            inst = info.get(key)
+            if inst is not None:                 # else dropped by a clear since it was staged
+                self.batch.instances[key] = try_store.InstanceRow(
+                    run_id, key[0], key[1], inst.state.value, inst.try_number,
+                    inst.next_try_at, inst.start, inst.end, inst.error, inst.error_type)
+        self.staged.clear()
 
     def _downstream_of(self, task_id: str) -> None:
         self.candidates.update(self.spec.tasks[task_id].downstream)
@@ -224,6 +236,7 @@ class RunDriver(OperatorActions):
             self._downstream_of(task_id)
             return
         self.batch.instances.pop(placeholder, None)
+        self.staged.discard(placeholder)
         self.batch.deletes.append(placeholder)
         tries = self.info.pop(placeholder).try_number     # > 0 after a clear: numbers go on
         self.unfinished += n - 1
@@ -239,18 +252,22 @@ class RunDriver(OperatorActions):
         self.candidates.add(task_id)
 
     # -- executing ----------------------------------------------------------------------
+    @functools.cached_property
+    def _run_fields(self) -> dict[str, Any]:
+        """What every try request of this run carries (formatted once, not once a try)."""
+        run = self.run
+        return {"dag_id": self.spec.dag_id, "fileloc": self.spec.fileloc, "run_id": run.run_id,
+                "logical_date": run.logical_date.isoformat(),
+                "data_interval_start": run.data_interval_start.isoformat(),
+                "data_interval_end": run.data_interval_end.isoformat(), "params": run.params,
+                "event": run.event, "home": str(self.home), "database_url": self.database_url}
+
     def _request(self, key: TIKey) -> TryRequest:
         t = self.spec.tasks[key[0]]
         return TryRequest(
-            dag_id=self.spec.dag_id, fileloc=self.spec.fileloc, run_id=self.run.run_id,
             task_id=key[0], map_index=key[1], try_number=self.info[key].try_number,
-            retries=t.retry.retries, logical_date=self.run.logical_date.isoformat(),
-            data_interval_start=self.run.data_interval_start.isoformat(),
-            data_interval_end=self.run.data_interval_end.isoformat(),
-            params=self.run.params, event=self.run.event, timeout_s=t.timeout_s,
-            home=str(self.home), database_url=self.database_url,
-            first_poke=self.first_poke.get(key),
-        )
+            retries=t.retry.retries, timeout_s=t.timeout_s, first_poke=self.first_poke.get(key),
+            **self._run_fields)
 
     def _submit_pending(self) -> None:
         pending, self.to_submit = self.to_submit, []
@@ -378,6 +395,7 @@ class RunDriver(OperatorActions):
                                               task.outlets if task else None))
 
     def _flush(self) -> None:
+        self._rows_of_staged()
         for event in self.batch.flush(self._writer, self.bus):  # type: ignore[arg-type]
             self.bus.publish(event)
 

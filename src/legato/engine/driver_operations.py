@@ -41,6 +41,7 @@ class OperatorActions:
         in_flight: dict[TIKey, InFlight]
         timed: dict[TIKey, InFlight]
         to_submit: list[TIKey]
+        staged: set[TIKey]
         to_defer: list[tuple[TryFinished, float | None]]
         candidates: set[str]
         unfinished: int
@@ -96,6 +97,7 @@ class OperatorActions:
             tries[key[0]] = max(tries.get(key[0], 0), self.info.pop(key).try_number)
             self.states[key[0]].pop(key[1], None)
             self.batch.instances.pop(key, None)
+            self.staged.discard(key)
             self.batch.deletes.append(key)
             self.due.pop(key, None)
         for key in plan.add:

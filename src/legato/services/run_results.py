@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
-from datetime import UTC, datetime
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +16,7 @@ from ..store import results as result_store
 from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store import xcom as xcom_store
-from ..store.tries import InstanceRow
+from ..store.tries import InstanceOutcome
 
 
 class RunNotFound(LookupError):
@@ -28,20 +30,27 @@ def _aggregate(states: list[str]) -> str:
     return "success" if "success" in states else (states[0] if states else "skipped")
 
 
+def _load_result(engine: sa.Engine, run_id: str, task_id: str, mapped: bool,
+                 results_dir: Path) -> Any:
+    with engine.connect() as conn:
+        rows = xcom_store.read(conn, run_id, task_id, "return_value")
+    values = [result_store.decode(i, p, results_dir) for _, i, p in rows]
+    return values if mapped else (values[0] if values else None)
+
+
 def _loader(engine: sa.Engine, run_id: str, task_id: str, mapped: bool,
-            results_dir: Path) -> Any:
-    def load() -> Any:
-        with engine.connect() as conn:
-            rows = xcom_store.read(conn, run_id, task_id, "return_value")
-        values = [result_store.decode(i, p, results_dir) for _, i, p in rows]
-        return values if mapped else (values[0] if values else None)
-
-    return load
+            results_dir: Path) -> Callable[[], Any]:
+    """The task's result, read from the store only when asked for."""
+    return partial(_load_result, engine, run_id, task_id, mapped, results_dir)
 
 
-def _task_result(engine: sa.Engine, run_id: str, task_id: str, rows: list[InstanceRow],
-                 results_dir: Path) -> TaskResult:
-    mapped = any(r.map_index >= 0 for r in rows)
+def _task_result(engine: sa.Engine, run_id: str, task_id: str,
+                 rows: list[InstanceOutcome], results_dir: Path) -> TaskResult:
+    if len(rows) == 1 and rows[0].map_index < 0:        # the common case, without the folds
+        r = rows[0]
+        return TaskResult(task_id=task_id, state=r.state, tries=r.try_number, error=r.error,
+                          start=r.start_date, end=r.end_date,
+                          _load=_loader(engine, run_id, task_id, False, results_dir))
     starts = [r.start_date for r in rows if r.start_date]
     ends = [r.end_date for r in rows if r.end_date]
     errors = [r.error for r in rows if r.error]
@@ -50,8 +59,15 @@ def _task_result(engine: sa.Engine, run_id: str, task_id: str, rows: list[Instan
         tries=max(r.try_number for r in rows), error=errors[0] if errors else None,
         start=min(starts) if starts else None, end=max(ends) if ends else None,
         map_indexes=tuple(r.map_index for r in rows if r.map_index >= 0),
-        _load=_loader(engine, run_id, task_id, mapped, results_dir),
+        _load=_loader(engine, run_id, task_id, any(r.map_index >= 0 for r in rows),
+                      results_dir),
     )
+
+
+def _started_first(task: TaskResult) -> tuple[float, str]:
+    """Tasks in the order they started (never started last), by name among equals; compared
+    as floats: sorting 10,000 aware datetimes cost a tenth of a 10,000-task run."""
+    return (task.start.timestamp() if task.start else math.inf, task.task_id)
 
 
 def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunResult:
@@ -59,12 +75,12 @@ def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunRes
         run = run_store.get_run(conn, run_id)
         if run is None:
             raise RunNotFound(f"no run {run_id!r}")
-        rows = try_store.instances_of_run(conn, run_id)
-    by_task: dict[str, list[InstanceRow]] = defaultdict(list)
+        rows = try_store.outcomes_of_run(conn, run_id)
+    by_task: dict[str, list[InstanceOutcome]] = defaultdict(list)
     for r in rows:
         by_task[r.task_id].append(r)
-    far = datetime.max.replace(tzinfo=UTC)
-    ordered = sorted(by_task, key=lambda t: (min((r.start_date or far) for r in by_task[t]), t))
-    tasks = {t: _task_result(engine, run_id, t, by_task[t], results_dir) for t in ordered}
+    results = [_task_result(engine, run_id, t, rs, results_dir) for t, rs in by_task.items()]
+    results.sort(key=_started_first)
+    tasks = {t.task_id: t for t in results}
     return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks, run.note,
                      run.callback_error)
