@@ -6,7 +6,8 @@ carrying its try number (success with its result, failure with the error and its
 preceded by its TryStarted; a result reaches a downstream task through the store; `cancel`
 stops a long try, which reports itself failed (`TaskTimeout` once its execution_timeout has
 passed, else `TryCancelled`, not retried); `shutdown` returns with tries in flight; and a
-driver is not misled by the late report of a try it abandoned.
+driver is not misled by the late report of a try it abandoned; an event `post`ed from another
+thread ends a wait in `events` and comes back from it.
 
 Where an executor legitimately differs the test says so and checks the difference: the inline
 executor runs each try inside `submit`, so nothing is ever in flight to cancel, shut down or
@@ -28,7 +29,14 @@ import pytest
 from legato.authoring.loader import load_file
 from legato.config import load_settings
 from legato.engine.executors import make_executor
-from legato.engine.executors.base import Executor, StreamEvent, TryFinished, TryRequest, TryStarted
+from legato.engine.executors.base import (
+    Executor,
+    StreamEvent,
+    TryFinished,
+    TryRequest,
+    TryStarted,
+    Wakeup,
+)
 from legato.store import results as result_store
 from legato.store import tries as try_store
 from legato.store import xcom as xcom_store
@@ -195,6 +203,18 @@ def test_success_failure_and_skip_are_reported_with_their_try_numbers(
         assert all(e.try_number == outcomes[task_id].try_number for e in started)
         if kind != "dask":               # ...and Dask drops one that would come after it
             assert kinds == [TryStarted, TryFinished]
+
+
+def test_a_posted_event_ends_a_wait_and_comes_back_from_the_stream(executor: Executor) -> None:
+    """`post` is part of the seam every executor keeps: the triggerer reports a deferred try's
+    outcome through it, and a scheduler's wake-up and dag.run()'s stop signal post a Wakeup
+    from another thread to end the driver's wait."""
+    got: list[StreamEvent] = []
+    waiter = threading.Thread(target=lambda: got.extend(executor.events(120)), daemon=True)
+    waiter.start()
+    executor.post(Wakeup("r1"))
+    eventually(lambda: not waiter.is_alive(), 60, what="events() to return after a post")
+    assert got == [Wakeup("r1")]
 
 
 def test_a_result_reaches_a_downstream_task_through_the_store(
