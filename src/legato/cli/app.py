@@ -111,6 +111,10 @@ def runs_show(run_id: str, as_json: JsonOpt = False) -> None:
     out.print(table(f"{result.dag_id}  {result.run_id}",
                     ["task", "state", "tries", "started", "took", "error"], rows))
     out.print(f"run {styled(result.state)}")
+    if result.callback_error:
+        from .run_cmd import callback_line
+
+        out.print(callback_line(result.callback_error), markup=False, highlight=False)
 
 
 @app.command("logs")

@@ -203,4 +203,11 @@ def print_summary(result: Any) -> None:
             f"{n} {paint(s)}" for s, n in sorted(counts.items()))
             + (f" ({more} more not shown: legato runs show {result.run_id})" if more else ""))
     lines.append(f"run {paint(result.state)}")
+    if getattr(result, "callback_error", None):
+        lines.append(callback_line(result.callback_error))
     print("\n".join(lines), flush=True)
+
+
+def callback_line(error: str) -> str:
+    """The line saying a DAG-level callback raised (it never changes the run's state)."""
+    return f"DAG callback raised: {error.strip().splitlines()[0][:200]}"
