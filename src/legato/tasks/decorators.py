@@ -15,6 +15,8 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+from ..authoring.context import CONTEXT_KEYS
+from ..authoring.errors import DagDefinitionError
 from .python import BranchTask, PythonTask, call_plan
 
 
@@ -44,10 +46,18 @@ class TaskFactory:
         return self._make(args, kwargs)
 
     def override(self, **options: Any) -> TaskFactory:
-        return TaskFactory(self.fn, {**self.options, **options}, self.cls, self.fixed)
+        return self._derived({**self.options, **options}, self.fixed)
 
     def partial(self, **fixed: Any) -> TaskFactory:
-        return TaskFactory(self.fn, self.options, self.cls, {**self.fixed, **fixed})
+        return self._derived(self.options, {**self.fixed, **fixed})
+
+    def _derived(self, options: dict[str, Any], fixed: dict[str, Any]) -> TaskFactory:
+        """A copy with other options: the wrapper attributes are copied, not computed again
+        (`.override(task_id=...)` once per task of a generated DAG)."""
+        derived = object.__new__(TaskFactory)
+        derived.__dict__.update(self.__dict__)
+        derived.options, derived.fixed = options, fixed
+        return derived
 
     def expand(self, **mapped: Any) -> PythonTask:
         """One task instance per element (per combination, for several arguments)."""
@@ -61,9 +71,8 @@ def _check_context_binding(fn: Callable[..., Any], args: tuple[Any, ...],
     """Refuse, at definition, a call that hands a value to a parameter the run context fills
     (`ctx`, or a context key such as `ds`): `leaf(r)` for `def leaf(ctx, up)` would otherwise
     pass r's result as ctx and fail at run time, after every retry."""
-    from ..authoring.context import CONTEXT_KEYS
-    from ..authoring.errors import DagDefinitionError
-
+    if not args and not kwargs:        # nothing handed over (most no-argument tasks)
+        return
     try:
         bound = call_plan(fn).signature.bind_partial(*args, **kwargs).arguments
     except TypeError as exc:
