@@ -159,3 +159,33 @@ def test_native_dags_get_the_four_new_trigger_rules(tmp_path, monkeypatch):
         "after_skip_all_done_setup_success": "success",
         "after_fail_all_done_setup_success": "success",
     }
+
+
+def test_log_url_links_the_ui_log_page_of_the_try(tmp_path, monkeypatch):
+    """The article's callbacks put ti.log_url in a ticket: it is the link incidents send."""
+    from legato.incidents.lifecycle import log_url
+
+    monkeypatch.setenv("LEGATO_BASE_URL", "https://legato.example/")
+    path = tmp_path / "links.py"
+    path.write_text(textwrap.dedent("""
+        from datetime import datetime, timedelta
+        from airflow.sdk import DAG, task
+
+        with DAG("links", schedule=None, start_date=datetime(2024, 1, 1)):
+            @task(retries=1, retry_delay=timedelta(0))
+            def flaky(ti=None):
+                if ti.try_number == 1:
+                    raise RuntimeError("first try fails")
+                return ti.log_url
+
+            @task
+            def each(x, ti=None):
+                return ti.log_url
+
+            flaky() >> each.expand(x=[1, 2])
+    """))
+    result = load_file(path).dags[0].run(logical_date="2024-01-03", executor="inline")
+    assert result.state == "success"
+    base = "https://legato.example"
+    assert result["flaky"].result == log_url(base, result.run_id, "flaky", 2)
+    assert result["each"].result[1] == log_url(base, result.run_id, "each", 1) + "&map_index=1"
