@@ -22,7 +22,6 @@ Run it: `legato demo critical_sales_pipeline`, then look at the ticket in the he
 stand-in's page the demo prints.
 """
 
-import os
 from datetime import timedelta
 
 from legato import DAG, task
@@ -33,13 +32,11 @@ from legato.tasks import HttpTask
 
 def open_helpdesk_ticket(ctx):
     """Create a detailed ticket for the try that failed; log, never raise, if that fails."""
-    base = os.environ.get("LEGATO_BASE_URL", "http://127.0.0.1:8080")
-    log_url = f"{base}/ui/runs/{ctx.run_id}/tasks/{ctx.task_id}/logs?try={ctx.try_number}"
     fields = {"project": {"key": "DATA"}, "issuetype": {"name": "Incident"},
               "summary": f"Data Pipeline Failure: DAG {ctx.dag_id}",
               "description": (f"Failed Task: {ctx.task_id}\nError: {ctx.exception}\n"
                               f"DAG Run ID: {ctx.run_id}\nExecution Date: {ctx.ds}\n"
-                              f"Log URL: {log_url}"),
+                              f"Log URL: {ctx.ti.log_url}"),
               "priority": {"name": "High"}, "components": [{"name": "data-platform"}],
               "labels": ["orchestration_failure", ctx.dag_id]}
     try:

@@ -3,8 +3,10 @@ the refresh after its retry, and the failure callback opens one detailed ticket.
 
 from __future__ import annotations
 
+from legato.config import load_settings
 from legato.demo import seed
 from legato.demo.standins import StandIns, data
+from legato.incidents.lifecycle import log_url
 from legato.io.warehouse import Warehouse
 
 from .conftest import example, states
@@ -24,5 +26,7 @@ def test_the_failure_callback_opens_one_detailed_ticket(world: StandIns) -> None
     assert ticket["labels"] == ["orchestration_failure", "critical_sales_pipeline"]
     assert "Failed Task: refresh_finance_dashboard" in ticket["description"]
     assert "423" in ticket["description"] and f"DAG Run ID: {result.run_id}" in ticket["description"]
+    link = log_url(load_settings().base_url, result.run_id, "refresh_finance_dashboard", 2)
+    assert f"Log URL: {link}" in ticket["description"]          # the failed try's log page
     revenue = Warehouse().query("SELECT round(sum(revenue), 2) AS total FROM revenue_daily")
     assert abs(revenue[0]["total"] - sum(s["amount"] for s in data.sales("2024-03-01"))) < 0.05

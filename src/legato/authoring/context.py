@@ -75,6 +75,18 @@ class TaskInstanceView:
     def xcom_push(self, key: str, value: Any) -> None:
         self._ctx.xcom_push(key, value)
 
+    @property
+    def log_url(self) -> str:
+        """The web UI's page of this try's log, under LEGATO_BASE_URL (the link incidents send;
+        Airflow's `ti.log_url`)."""
+        from urllib.parse import quote
+
+        from ..config import load_settings
+
+        url = (f"{load_settings().base_url}/ui/runs/{quote(self.run_id, safe=':')}/tasks/"
+               f"{quote(self.task_id, safe='')}/logs?try={self.try_number}")
+        return url + (f"&map_index={self.map_index}" if self.map_index >= 0 else "")
+
 
 class Context:
     """The run context of one task try."""

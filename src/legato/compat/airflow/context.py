@@ -94,18 +94,6 @@ class TaskInstance(TaskInstanceView):
         self.operator = type(task).__name__
         self.log = ctx.log
 
-    @property
-    def log_url(self) -> str:
-        """Airflow's link to this try's log: the UI's log page under LEGATO_BASE_URL (the link
-        Legato's incidents send)."""
-        from urllib.parse import quote
-
-        from ...config import load_settings
-
-        url = (f"{load_settings().base_url}/ui/runs/{quote(self.run_id, safe=':')}/tasks/"
-               f"{quote(self.task_id, safe='')}/logs?try={self.try_number}")
-        return url + (f"&map_index={self.map_index}" if self.map_index >= 0 else "")
-
     def _pull_one(self, task_id: str, key: str, map_indexes: Any, default: Any) -> Any:
         try:
             value = self._ctx._xcom.pull(task_id, key)
