@@ -54,8 +54,11 @@ class LineageListener:
         if not wanted:
             return
         refs = self._load_refs(conn, {(e.dag_id, e.task_id) for e in wanted})
+        # An event that names its outlets is taken at its word, as without OpenLineage: a
+        # task marked success (outlets=()) produced nothing and updates no dataset.
         self._record(conn, [(e, uri) for e in wanted if e.state == "success"
-                            for uri in refs.get(e.dag_id, {}).get(e.task_id, ((), ()))[1]])
+                            for uri in (e.outlets if e.outlets is not None else
+                                        refs.get(e.dag_id, {}).get(e.task_id, ((), ()))[1])])
 
     def _record(self, conn: sa.Connection, updates: list[tuple[TaskFinished, str]]) -> None:
         rows = [{"uri": uri, "dag_id": e.dag_id, "task_id": e.task_id, "run_id": e.run_id,
