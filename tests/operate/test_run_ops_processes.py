@@ -1,10 +1,11 @@
 """Operator actions against runs driven by other processes (issue 12):
 
-- cancel of a 90-second task under `legato run` and under `legato scheduler`: the run ends
+- cancel of a 90-second task under `legato run` and under `legato scheduler` (thread and
+  process executors; in a worker process the try itself is stopped): the run ends
   `cancelled` within 15 s and nothing after the task runs;
-- two clears at once never run a task twice;
+- two clears at once never run a task twice (SQLite and PostgreSQL);
 - a clear recorded while the scheduler driving the run is killed -9 is applied by the one
-  that adopts it; nothing is lost.
+  that adopts it; nothing is lost (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from waiting import eventually
 pytestmark = pytest.mark.e2e
 
 SLOW = """
+    import os
     import time
     from pathlib import Path
     from legato import DAG, task
@@ -38,8 +40,11 @@ SLOW = """
 
         @task
         def sleepy(x):
-            (HERE / "sleepy-started").write_text("1")
-            time.sleep(90)
+            (HERE / "sleepy-started").write_text(str(os.getpid()))
+            try:
+                time.sleep(90)
+            finally:                              # stopped: the try is not left sleeping
+                (HERE / "sleepy-stopped").write_text(str(os.getpid()))
 
         @task
         def after(x):
@@ -81,11 +86,13 @@ def test_cancel_a_run_driven_by_legato_run(tmp_path: Path, legato_home: Path) ->
     assert not (tmp_path / "after-ran").exists()
 
 
-def test_cancel_a_run_driven_by_a_scheduler(tmp_path: Path, legato_home: Path) -> None:
+@pytest.mark.parametrize("executor", ["local", "local:process"])
+def test_cancel_a_run_driven_by_a_scheduler(tmp_path: Path, legato_home: Path,
+                                            executor: str) -> None:
     write_dag(tmp_path / "dags", "slow_ops", SLOW.format(here=str(tmp_path)))
     env, log = base_env(legato_home, tmp_path / "dags"), tmp_path / "scheduler.log"
     run_id = cli_json(env, "dags", "trigger", "slow_ops")["run_id"]
-    sched = start(env, "scheduler", log=log)
+    sched = start(env, "scheduler", "--executor", executor, log=log)
     try:
         eventually(lambda: (tmp_path / "sleepy-started").exists(), alive=sched,
                    what="sleepy started", explain=log_tail(log))
@@ -95,6 +102,9 @@ def test_cancel_a_run_driven_by_a_scheduler(tmp_path: Path, legato_home: Path) -
         assert json.loads(done.stdout)["state"] == "cancelled"
         assert time.monotonic() - started < 15
         assert sched.poll() is None                        # the scheduler goes on
+        if executor == "local:process":      # the try in the worker process is stopped
+            eventually(lambda: (tmp_path / "sleepy-stopped").exists(), timeout_s=15,
+                       what="the try stopped in its worker", explain=log_tail(log))
     finally:
         sched.send_signal(signal.SIGTERM)
         sched.wait(timeout=30)
@@ -155,7 +165,7 @@ def test_two_clears_at_once_run_a_task_once(tmp_path: Path, legato_home: Path,
 
 
 def test_a_clear_survives_the_kill_of_the_scheduler_driving_the_run(
-        tmp_path: Path, legato_home: Path) -> None:
+        tmp_path: Path, legato_home: Path, backend: str) -> None:
     ledger = tmp_path / "ledger.txt"
     write_dag(tmp_path / "dags", "counted", COUNTED.format(ledger=str(ledger)).replace(
         "        def b(x):\n", "        def b(x):\n            import time; time.sleep(1)\n"))
