@@ -109,7 +109,7 @@ PAGE_TYPES = {
 
 
 SCREENSHOTS = ("dags", "grid", "graph", "task", "mapped", "log", "run", "gantt", "durations", "calendar",
-               "trigger", "details", "audit", "tokens")
+               "trigger", "details", "audit", "tokens", "code", "backfill", "secrets", "error")
 
 
 def _axe_script() -> str:
