@@ -197,6 +197,19 @@ def test_grid_cells_are_named_filtered_and_lead_to_task_pages(admin_page: Page, 
     expect(admin_page.get_by_role("heading", name=re.compile("Task extract"))).to_be_visible()
 
 
+def test_grid_cells_show_their_tooltip_on_hover_and_on_focus(admin_page: Page, site: UiSite) -> None:
+    admin_page.goto(f"{site.base}/ui/dags/etl/grid")
+    tip = admin_page.get_by_role("tooltip")
+    admin_page.get_by_role("link", name=re.compile(r"^load, .*: skipped and success")).hover()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text(re.compile(r"skipped and success, 3 mapped instances, try 1"))
+    admin_page.mouse.move(0, 0)
+    expect(tip).to_be_hidden()
+    admin_page.get_by_role("link", name=re.compile(r"^extract, .*: scheduled")).focus()
+    expect(tip).to_be_visible()
+    expect(tip).to_contain_text("extract")
+
+
 def test_graph_is_laid_out_zoomable_and_clickable(admin_page: Page, site: UiSite) -> None:
     admin_page.goto(f"{site.base}/ui/dags/etl/graph?run_id={q(site.runs['failed'])}")
     nodes = admin_page.locator("svg.graph a.node")
