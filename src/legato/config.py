@@ -12,6 +12,7 @@ variable (a ValueError, as before).
 from __future__ import annotations
 
 import os
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -139,6 +140,34 @@ PARSE_SYS_PATH_ENV = "LEGATO_PARSE_SYS_PATH"   # the DAG processor's parent -> c
 
 def parse_sys_path_env() -> str | None:
     return os.environ.get(PARSE_SYS_PATH_ENV)
+
+
+class StoreInUse(NamedTuple):
+    database_url: str
+    home: Path
+
+
+_TRY_STORE: ContextVar[StoreInUse | None] = ContextVar("legato_try_store", default=None)
+
+
+def store_in_use() -> StoreInUse:
+    """The store of the try running here (its request names it: a Dask worker on another
+    machine has no LEGATO_DATABASE_URL, or another one), else the environment's. Code that
+    runs inside tasks (dead letters, drift references, quarantine, queues) writes there."""
+    here = _TRY_STORE.get()
+    if here is not None:
+        return here
+    settings = load_settings()
+    return StoreInUse(settings.database_url, settings.home)
+
+
+def use_try_store(database_url: str, home: str | Path) -> Token[StoreInUse | None]:
+    """Set by the runner for the duration of a try; undone with reset_try_store(token)."""
+    return _TRY_STORE.set(StoreInUse(database_url, Path(home)))
+
+
+def reset_try_store(token: Token[StoreInUse | None]) -> None:
+    _TRY_STORE.reset(token)
 
 
 def load_settings() -> Settings:

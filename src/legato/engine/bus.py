@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from ..store import dialect
+
 log = logging.getLogger("legato.bus")
 
 
@@ -116,16 +118,11 @@ class Bus:
 
     @staticmethod
     def _call_in_tx(handler: Callable[[Any, list[Any]], None], conn: Any, batch: list[Any]) -> None:
-        """A failing subscriber must not lose the engine's state change. On PostgreSQL a failed
-        statement aborts the whole transaction, so the handler runs in a savepoint there; on
-        SQLite a failed statement does not, and a savepoint per commit would cost the hot path."""
-        savepoint = conn.begin_nested() if conn.dialect.name != "sqlite" else None
+        """A failing subscriber must not lose the engine's state change: the handler runs in
+        a savepoint where a failed statement would abort the transaction (PostgreSQL; SQLite
+        needs none, and one per commit would cost the hot path)."""
         try:
-            handler(conn, batch)
+            with dialect.savepoint(conn):
+                handler(conn, batch)
         except Exception:  # never lose the engine's state change
             log.exception("in-transaction subscriber %r failed", handler)
-            if savepoint is not None:
-                savepoint.rollback()
-            return
-        if savepoint is not None:
-            savepoint.commit()

@@ -26,6 +26,7 @@ from ..authoring.task import Task
 from ..authoring.templating import has_template, render, template_variables
 from ..authoring.variables import reset_resolver, use_resolver
 from ..compat.airflow import serving as airflow_serving
+from ..config import reset_try_store, use_try_store
 from ..retrying import call_with_retries
 from ..security.masking import mask, watch_environment
 from ..security.secrets import StoreResolver
@@ -216,6 +217,7 @@ def run_try(req: TryRequest,
     watch_environment()                       # LEGATO_CONN_* passwords are masked
     set_current(log)
     resolver = use_resolver(_resolver(req.database_url, req.home))  # ctx.var/conn
+    store = use_try_store(req.database_url, req.home)   # dead letters, drift, queues
     fields: dict[str, Any] = {}
     state, error, error_type, retryable = Outcome.SUCCESS, None, None, True
     parked: dict[str, Any] = {}
@@ -255,6 +257,7 @@ def run_try(req: TryRequest,
         set_current(None)
     if ctx is not None:
         _run_callbacks(ctx, state, retryable and req.try_number <= req.retries, error, log)
+    reset_try_store(store)
     reset_resolver(resolver)
     end = time.time()
     log.line("INFO", f"{state} after {end - start:.3f}s")

@@ -46,9 +46,9 @@ def publish(topic: str, message: Any, url: str | None = None, message_id: str | 
 
 
 def _publish_embedded(topic: str, message: Any) -> None:
-    from ..config import load_settings
+    from ..config import store_in_use
     from ..events.embedded import publish as embedded_publish
     from ..store.db import open_engine
 
-    embedded_publish(open_engine(load_settings().database_url), topic, message)
+    embedded_publish(open_engine(store_in_use().database_url), topic, message)
 

@@ -123,10 +123,10 @@ def gated_columns(current: dict[str, Any], reference: dict[str, Any] | None,
 
 
 def _engine() -> Any:
-    from ..config import load_settings
+    from ..config import store_in_use
     from ..store.db import open_engine
 
-    return open_engine(load_settings().database_url)
+    return open_engine(store_in_use().database_url)
 
 
 def pin_reference(dataset: str, data_or_profile: Any) -> dict[str, Any]:
@@ -151,12 +151,12 @@ def _safe(name: str) -> str:
 
 def quarantine(data: Any, dataset: str, ctx: Context | None) -> Path:
     """Write the held data as JSON lines under $LEGATO_HOME/quarantine/<dataset>/."""
-    from ..config import load_settings
+    from ..config import store_in_use
 
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     name = (f"{_safe(ctx.run_id)}__{_safe(ctx.task_id)}__try{ctx.try_number}.jsonl" if ctx
             else f"adhoc__{stamp}.jsonl")
-    path = load_settings().home / "quarantine" / _safe(dataset) / name
+    path = store_in_use().home / "quarantine" / _safe(dataset) / name
     with atomic_open(path, "w") as f:
         for record in as_records(data):
             f.write(json.dumps(record, default=str) + "\n")

@@ -101,7 +101,7 @@ def letter_key(*parts: Any) -> str:
 def write_dead_letters(rejected: Sequence[tuple[int, Any, list[Reason]]], contract: Contract,
                        ctx: Context | None, *, destination: str | None = None,
                        source: str | None = None) -> None:
-    from ..config import load_settings
+    from ..config import store_in_use
     from ..store import dead_letters as store
     from ..store.db import open_engine
 
@@ -116,7 +116,7 @@ def write_dead_letters(rejected: Sequence[tuple[int, Any, list[Reason]]], contra
             for i, record, reasons in rejected]
     for row in rows:
         row.pop("_adhoc")
-    engine = open_engine(load_settings().database_url)
+    engine = open_engine(store_in_use().database_url)
     with engine.begin() as conn:
         if ctx is not None and ctx.try_number > 1:
             store.supersede_earlier_tries(conn, run_id=ctx.run_id, task_id=ctx.task_id,

@@ -33,7 +33,7 @@ def _find_dag(dag_id: str, fileloc: str) -> Any:
 
 def trigger_run(op: Any, context: Any) -> str:
     """Queue a manual run of `op.trigger_dag_id` (a scheduler starts it)."""
-    from ...config import load_settings
+    from ...config import store_in_use
     from ...engine.runs_create import create_run
     from ...store.db import open_engine
 
@@ -41,7 +41,7 @@ def trigger_run(op: Any, context: Any) -> str:
     when = op.logical_date or datetime.now(UTC)
     if isinstance(when, str):
         when = datetime.fromisoformat(when)
-    run = create_run(open_engine(load_settings().database_url), dag, when,
+    run = create_run(open_engine(store_in_use().database_url), dag, when,
                      params=dict(op.conf or {}))
     context["ti"].xcom_push("trigger_run_id", run.run_id)
     return run.run_id
@@ -51,12 +51,12 @@ def external_states(dag_id: str, task_ids: list[str], logical_date: Any) -> list
     """States of `task_ids` (or of the run itself) in `dag_id`'s run at `logical_date`."""
     import sqlalchemy as sa
 
-    from ...config import load_settings
+    from ...config import store_in_use
     from ...store.db import open_engine
     from ...store.schema import dag_runs
     from ...store.tries import instances_of_run
 
-    engine = open_engine(load_settings().database_url)
+    engine = open_engine(store_in_use().database_url)
     with engine.connect() as conn:
         row = conn.execute(sa.select(dag_runs.c.run_id, dag_runs.c.state).where(
             dag_runs.c.dag_id == dag_id,
