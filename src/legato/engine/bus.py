@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from ..store import dialect
+from .states import RunState, TaskState
 
 log = logging.getLogger("legato.bus")
 
@@ -33,7 +34,7 @@ class TaskFinished:
     task_id: str
     map_index: int
     try_number: int
-    state: str                 # success | failed | skipped | up_for_retry | upstream_failed
+    state: TaskState           # success | failed | skipped | up_for_retry | upstream_failed
     error: str | None
     error_type: str | None
     at: datetime
@@ -48,7 +49,7 @@ class TaskFinished:
 class RunFinished:
     dag_id: str
     run_id: str
-    state: str
+    state: RunState
     at: datetime
 
 

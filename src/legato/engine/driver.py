@@ -334,7 +334,7 @@ class RunDriver(OperatorActions):
             log_text = self.poke_logs.pop(key) + (log_text or "")
         self.batch.tries[(ev.task_id, ev.map_index, ev.try_number)] = try_store.TryRow(
             self.run.run_id, ev.task_id, ev.map_index, ev.try_number, ev.state, start, end,
-            ev.error, ev.error_type, ev.log_path, log_text, ev.log_error)
+            ev.error, ev.error_type, ev.log_path, log_text, ev.log_error, ev.callback_error)
         if ev.state == Outcome.SUCCESS:
             self._record_success(ev)
             state = TaskState.SUCCESS
@@ -345,13 +345,13 @@ class RunDriver(OperatorActions):
             self.due[key] = when  # type: ignore[assignment]
             self._set(key, TaskState.UP_FOR_RETRY, start=start, end=end, next_try_at=when,
                       error=ev.error, error_type=ev.error_type)
-            self._publish_task(ev, "up_for_retry", end)
+            self._publish_task(ev, TaskState.UP_FOR_RETRY, end)
             return
         else:
             state = TaskState.FAILED
         self._set(key, state, start=start, end=end, error=ev.error, error_type=ev.error_type)
         self._downstream_of(ev.task_id)
-        self._publish_task(ev, state.value, end)
+        self._publish_task(ev, state, end)
 
     def _reschedule(self, ev: TryFinished) -> None:
         """A sensor poked and will poke again: the try number is not consumed (no task_tries
@@ -384,7 +384,7 @@ class RunDriver(OperatorActions):
                         self._set((skipped, mi), TaskState.SKIPPED, end=from_epoch(ev.end))
                 self._downstream_of(skipped)
 
-    def _publish_task(self, ev: TryFinished, state: str, at: datetime) -> None:
+    def _publish_task(self, ev: TryFinished, state: TaskState, at: datetime) -> None:
         """Stage the event with the batch: in-transaction subscribers see it inside the commit
         of this state change, the others once it is committed."""
         task = self.spec.tasks.get(ev.task_id)
@@ -509,6 +509,6 @@ class RunDriver(OperatorActions):
         if self.batch.run_state is None:        # not staged already by a commit that failed
             self.batch.run_state = (outcome.value, now)
             self.batch.events.append(RunFinished(self.spec.dag_id, self.run.run_id,
-                                                 outcome.value, now))
+                                                 outcome, now))
         self._flush()
         return outcome

@@ -131,7 +131,8 @@ class OperatorActions:
             if target is TaskState.SUCCESS:
                 self.batch.events.append(TaskFinished(
                     self.spec.dag_id, self.run.run_id, key[0], key[1],
-                    self.info[key].try_number, "success", None, None, now, None, (), ()))
+                    self.info[key].try_number, TaskState.SUCCESS, None, None, now, None, (),
+                    ()))
 
     def cancel(self, now: datetime, reason: str) -> RunState:
         """End the run `cancelled`, now: tries in flight are asked to stop (a process or Dask

@@ -88,8 +88,8 @@ class LineageListener:
 
     # -- after the commit ------------------------------------------------------------------
     def on_task_committed(self, event: TaskFinished) -> None:
-        if self.emitter is None:
-            return
+        if self.emitter is None or event.started_at is None:
+            return              # no try ran (an operator marked the task): nothing to report
         inlets, outlets = self._refs.get(event.dag_id, {}).get(event.task_id, ([], []))
         outcome = TryOutcome(event.dag_id, event.run_id, event.task_id, event.map_index,
                              event.try_number, event.state, event.started_at, event.at,

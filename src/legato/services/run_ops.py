@@ -195,8 +195,9 @@ def _mark_here(conn: sa.Connection, settings: Settings, spec: DagSpec, run: run_
             run_store.set_run_state(conn, run.run_id, outcome.value, end_date=now)
             after = outcome.value
     if state == "success":
-        _publish(conn, settings, [TaskFinished(spec.dag_id, run.run_id, t, i, 0, "success",
-                                               None, None, now, None, (), ())
+        _publish(conn, settings, [TaskFinished(spec.dag_id, run.run_id, t, i, 0,
+                                               TaskState.SUCCESS, None, None, now, None, (),
+                                               ())
                                   for t, i in keys])
     return after
 
