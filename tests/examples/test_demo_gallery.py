@@ -1,8 +1,9 @@
 """`legato demo --all | NAME | --list`: the gallery against the stand-ins in a store of its
-own. `--all` runs as a real process (the acceptance: exit 0, under two minutes, stdout one JSON
-document), with the user's store and sinks in its environment left alone; one example in
-process through the CLI (its summary, and the environment restored); bad arguments; an example
-that does not behave makes the exit code 1."""
+own. `--all` runs as a real process (the acceptance: exit 0, stdout one JSON document; its
+two-minute budget is measured by benchmarks/demo.py, not here), with the user's store and
+sinks in its environment left alone; one example in process through the CLI (its summary,
+and the environment restored); bad arguments; an example that does not behave makes the
+exit code 1."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,23 +22,19 @@ from legato.demo.gallery import GALLERY, Example
 
 from .conftest import EXAMPLES
 
-BUDGET_S = 120.0
+HANG_S = 600.0          # a guard against a hang, not a speed target (benchmarks/demo.py)
 
 
 @pytest.mark.e2e
-def test_demo_all_behaves_as_designed_within_two_minutes(tmp_path: Path) -> None:
+def test_demo_all_behaves_as_designed(tmp_path: Path) -> None:
     users_db = tmp_path / "users-store.db"
     env = {**os.environ, "LEGATO_DATABASE_URL": f"sqlite:///{users_db}",
            "LEGATO_INCIDENTS": "http://127.0.0.1:9/never-called",
            "LEGATO_DAGS_PAUSED_AT_CREATION": "false"}          # the demo starts DAGs paused anyway
-    began = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "legato.cli.main", "demo", "--all", "--json",
                            "--home", str(tmp_path / "gallery")], capture_output=True, text=True,
-                          env=env, timeout=BUDGET_S + 60, cwd=EXAMPLES.parent)
-    elapsed = time.monotonic() - began
-    print(f"legato demo --all took {elapsed:.1f} s")                    # reported with -s
+                          env=env, timeout=HANG_S, cwd=EXAMPLES.parent)
     assert done.returncode == 0, done.stderr + done.stdout[-3000:]
-    assert elapsed < BUDGET_S
     report = json.loads(done.stdout)
     assert report["ok"] and len(report["results"]) == len(GALLERY)
     failed = [(r["name"], c["expected"]) for r in report["results"] for c in r["checks"]
