@@ -189,3 +189,46 @@ def test_log_url_links_the_ui_log_page_of_the_try(tmp_path, monkeypatch):
     base = "https://legato.example"
     assert result["flaky"].result == log_url(base, result.run_id, "flaky", 2)
     assert result["each"].result[1] == log_url(base, result.run_id, "each", 1) + "&map_index=1"
+
+
+def test_a_raising_task_callback_is_recorded_with_its_try_and_fails_nothing(tmp_path,
+                                                                           monkeypatch):
+    """Issue 14: Airflow's rule (a failing callback does not fail the task) and Airflow's list
+    semantics (every callback of a list runs even when one raises); the try keeps the error."""
+    from legato.config import load_settings
+    from legato.store import tries as try_store
+    from legato.store.db import open_engine
+
+    monkeypatch.setenv("LEGATO_HOME", str(tmp_path / "home"))
+    marker = tmp_path / "second-callback-ran"
+    path = tmp_path / "cb_raises.py"
+    path.write_text(textwrap.dedent(f"""
+        from datetime import datetime
+        from airflow.sdk import DAG, task
+
+        def first(context):
+            raise ValueError("ticket refused for " + context["ti"].task_id)
+
+        def second(context):
+            open({str(marker)!r}, "w").close()
+
+        with DAG("cb_raises", schedule=None, start_date=datetime(2024, 1, 1)):
+            @task(on_success_callback=[first, second])
+            def works():
+                return 1
+
+            @task(on_failure_callback=lambda context: 1 / 0)
+            def breaks():
+                raise RuntimeError("fails on purpose")
+
+            works(), breaks()
+    """))
+    result = load_file(path).dags[0].run(logical_date="2024-01-03", executor="inline")
+    assert {t: r.state for t, r in result.tasks.items()} == {"works": "success",
+                                                             "breaks": "failed"}
+    assert marker.exists()                    # the second callback ran after the first raised
+    with open_engine(load_settings().database_url).connect() as conn:
+        raised = {t.task_id: t.callback_error for t in try_store.tries_of(conn, result.run_id)}
+    assert raised == {
+        "works": "on_success_callback raised ValueError: ticket refused for works",
+        "breaks": "on_failure_callback raised ZeroDivisionError: division by zero"}

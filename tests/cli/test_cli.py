@@ -30,7 +30,8 @@ def test_run_json_is_one_object_with_the_documented_shape(legato_home: Path) -> 
                         "tasks"}
     assert doc["state"] == "success" and doc["logical_date"].startswith("2024-02-03")
     assert set(doc["tasks"]) == {"hello", "world"}
-    assert set(doc["tasks"]["world"]) == {"state", "tries", "start", "end", "error"}
+    assert set(doc["tasks"]["world"]) == {"state", "tries", "start", "end", "error",
+                                          "callback_error"}
     assert "hello, world" in done.stderr            # task prints kept off stdout
 
 

@@ -13,6 +13,7 @@ import typer
 
 from ..config import load_settings
 from ..services import queries
+from ..services.run_results import run_json
 from . import (
     airflow_cmds,
     datasets_cmds,
@@ -98,12 +99,14 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(run_id: str, as_json: JsonOpt = False) -> None:
     """One run with the state of each task (a unique prefix of the id is enough)."""
+    settings = load_settings()
     try:
-        result = queries.show_run(load_settings(), run_id)
+        result = queries.show_run(settings, run_id)
     except queries.NotFound as exc:
         raise fail_usage(str(exc)) from None
+    callback_errors = queries.task_callback_errors(settings, result.run_id)
     if as_json:
-        emit_json(result.to_json())
+        emit_json(run_json(result, callback_errors))
         return
     rows = [[t, styled(r.state), r.tries, fmt_time(r.start), duration(r.start, r.end),
              (r.error or "")[:80]] for t, r in result.tasks.items()]
@@ -111,9 +114,11 @@ def runs_show(run_id: str, as_json: JsonOpt = False) -> None:
     out.print(table(f"{result.dag_id}  {result.run_id}",
                     ["task", "state", "tries", "started", "took", "error"], rows))
     out.print(f"run {styled(result.state)}")
-    if result.callback_error:
-        from .run_cmd import callback_line
+    from .run_cmd import callback_line, task_callback_line
 
+    for task_id, error in callback_errors.items():
+        out.print(task_callback_line(task_id, error), markup=False, highlight=False)
+    if result.callback_error:
         out.print(callback_line(result.callback_error), markup=False, highlight=False)
 
 

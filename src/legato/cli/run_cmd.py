@@ -161,7 +161,6 @@ def run_command(path: Path, dag_id: str | None, date: str | None, param: list[st
         if as_json:
             with contextlib.redirect_stdout(sys.stderr):
                 result = run_dag(dag, **kwargs)
-            emit_json(result.to_json())
         elif sys.stdout.isatty():
             result = _progress_run(dag, kwargs)
         else:
@@ -171,16 +170,28 @@ def run_command(path: Path, dag_id: str | None, date: str | None, param: list[st
     except RunInterrupted as stopped:
         print(f"run {stopped.run_id} cancelled (interrupted)", file=sys.stderr, flush=True)
         exit_abandoning_workers(EXIT_INTERRUPTED)
-    if not as_json:
-        print_summary(result)
+    show_result(result, as_json)
     return EXIT_OK if result.state == "success" else EXIT_FAILED
+
+
+def show_result(result: Any, as_json: bool) -> None:
+    """A finished run on stdout: its JSON document, or the summary; either with what a task's
+    callback raised (read from its tries)."""
+    from ..services.run_results import run_json, task_callback_errors
+    from ..store.db import open_engine
+
+    errors = task_callback_errors(open_engine(load_settings().database_url), result.run_id)
+    if as_json:
+        emit_json(run_json(result, errors))
+    else:
+        print_summary(result, errors)
 
 
 SUMMARY_ROWS = 40           # a bigger run is summarized: a table of a thousand rows costs more
                             # to render than the run (and nobody reads it)
 
 
-def print_summary(result: Any) -> None:
+def print_summary(result: Any, callback_errors: dict[str, str] | None = None) -> None:
     """The run's tasks as plain aligned text (rich's tables cost more to import than a small
     run takes); a big run as counts by state and the tasks that did not succeed (up to
     SUMMARY_ROWS of them)."""
@@ -203,6 +214,7 @@ def print_summary(result: Any) -> None:
             f"{n} {paint(s)}" for s, n in sorted(counts.items()))
             + (f" ({more} more not shown: legato runs show {result.run_id})" if more else ""))
     lines.append(f"run {paint(result.state)}")
+    lines.extend(task_callback_line(t, e) for t, e in (callback_errors or {}).items())
     if getattr(result, "callback_error", None):
         lines.append(callback_line(result.callback_error))
     print("\n".join(lines), flush=True)
@@ -211,3 +223,8 @@ def print_summary(result: Any) -> None:
 def callback_line(error: str) -> str:
     """The line saying a DAG-level callback raised (it never changes the run's state)."""
     return f"DAG callback raised: {error.strip().splitlines()[0][:200]}"
+
+
+def task_callback_line(task_id: str, error: str) -> str:
+    """The line saying a task's callback raised (it never changes the task's state)."""
+    return f"task {task_id}: {error.strip().splitlines()[0][:200]}"

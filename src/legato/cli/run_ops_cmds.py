@@ -63,7 +63,7 @@ def _wait_and_print(run_id: str, as_json: bool) -> None:
     """Drive the re-opened run here (or follow the scheduler that took it) to its end."""
     from ..services import queries
     from ..services.run_once import RunInterrupted, drive_queued
-    from .run_cmd import print_summary
+    from .run_cmd import show_result
 
     settings = load_settings()
     tasks_output = contextlib.redirect_stdout(sys.stderr) if as_json else contextlib.nullcontext()
@@ -75,10 +75,7 @@ def _wait_and_print(run_id: str, as_json: bool) -> None:
         exit_abandoning_workers(130)
     if result is None:                       # a scheduler drives it: follow it to its end
         result = queries.wait_for_run(settings, run_id)
-    if as_json:
-        emit_json(result.to_json())
-    else:
-        print_summary(result)
+    show_result(result, as_json)
     raise typer.Exit(EXIT_OK if result.state == "success" else EXIT_FAILED)
 
 

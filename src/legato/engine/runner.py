@@ -3,7 +3,8 @@
 The runner never writes the metadata tables. It reads upstream results (a read is safe from
 any worker), writes its own log file and, for results over the inline limit, the result file,
 then returns a TryFinished for the scheduler to record. Task callbacks run here, after the
-try, with the context; their errors are logged and never change the try's outcome.
+try, with the context; their errors are logged and reported with the try
+(TryFinished.callback_error) and never change the try's outcome.
 """
 
 from __future__ import annotations
@@ -148,13 +149,19 @@ def _alarm(timeout_s: float | None) -> bool:
     return True
 
 
-def _call_callback(fn: Callable[[Context], Any] | None, ctx: Context, log: TryLog) -> None:
+def _call_callback(fn: Callable[[Context], Any] | None, ctx: Context, log: TryLog,
+                   which: str) -> str | None:
+    """Call a task callback; what it raised as one masked line ("on_failure_callback raised
+    ValueError: ..."), recorded with the try, or None."""
     if fn is None:
-        return
+        return None
     try:
         fn(ctx)
+        return None
     except Exception as exc:  # noqa: BLE001 - a callback never changes the outcome
         log.line("ERROR", f"callback {getattr(fn, '__name__', fn)!r} raised {exc!r}")
+        text = " ".join(mask(str(exc)).split()) or "(no message)"
+        return f"{which} raised {type(exc).__name__}: {text}"[:1000]
 
 
 def _execute(task: Task, ctx: Context, req: TryRequest, results_dir: Path,
@@ -255,8 +262,8 @@ def run_try(req: TryRequest,
             retryable = False
     finally:
         set_current(None)
-    if ctx is not None:
-        _run_callbacks(ctx, state, retryable and req.try_number <= req.retries, error, log)
+    callback_error = None if ctx is None else _run_callbacks(
+        ctx, state, retryable and req.try_number <= req.retries, error, log)
     reset_try_store(store)
     reset_resolver(resolver)
     end = time.time()
@@ -270,7 +277,7 @@ def run_try(req: TryRequest,
         try_number=req.try_number, state=state, start=start, end=end, error=error,
         error_type=error_type, retryable=retryable, result=fields.get("result"),
         pushed=fields.get("pushed", ()), follow=fields.get("follow"), log_path=written,
-        log_text=log_text, log_error=log_error, **parked,
+        log_text=log_text, log_error=log_error, callback_error=callback_error, **parked,
     )
     if report is not None:
         report(finished)
@@ -278,11 +285,13 @@ def run_try(req: TryRequest,
 
 
 def _run_callbacks(ctx: Context, state: str, will_retry: bool, error: str | None,
-                   log: TryLog) -> None:
+                   log: TryLog) -> str | None:
+    """The try's callback; what it raised (one line), or None."""
     task = ctx.task
     ctx.exception = error
     if state == Outcome.SUCCESS:
-        _call_callback(task.on_success_callback, ctx, log)
-    elif state == Outcome.FAILED:
-        _call_callback(task.on_retry_callback if will_retry else task.on_failure_callback,
-                       ctx, log)
+        return _call_callback(task.on_success_callback, ctx, log, "on_success_callback")
+    if state == Outcome.FAILED:
+        which = "on_retry_callback" if will_retry else "on_failure_callback"
+        return _call_callback(getattr(task, which), ctx, log, which)
+    return None

@@ -29,8 +29,8 @@ def list_runs(settings: SettingsDep, _: Viewer,
 
 @router.get("/runs/{run_id}", response_model=RunDetail, responses=errors(401, 404, 422))
 def show_run(run_id: RunId, settings: SettingsDep, _: Viewer) -> dict[str, Any]:
-    """One run with the state of each task."""
-    return queries.show_run(settings, run_id).to_json()
+    """One run with the state of each task (and what a task's callback raised)."""
+    return queries.show_run_json(settings, run_id)
 
 
 @router.get("/runs/{run_id}/tasks/{task_id}/logs", response_class=PlainTextResponse,

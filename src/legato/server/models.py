@@ -100,6 +100,7 @@ class TaskOutcome(Out):
     start: Time | None
     end: Time | None
     error: str | None
+    callback_error: str | None = None       # its callback raised (the state is unchanged)
 
 
 class RunDetail(Out):

@@ -84,3 +84,25 @@ def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunRes
     tasks = {t.task_id: t for t in results}
     return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks, run.note,
                      run.callback_error)
+
+
+def task_callback_errors(engine: sa.Engine, run_id: str) -> dict[str, str]:
+    """What each task's callback raised, by task id: the latest try's of the first map index
+    with one (the UI's task page lists every try). A callback never changes a task's state."""
+    with engine.connect() as conn:
+        rows = try_store.callback_errors_of_run(conn, run_id)
+    latest: dict[tuple[str, int], str] = {}
+    for task_id, map_index, _, error in rows:          # by try: the last one wins
+        latest[(task_id, map_index)] = error
+    found: dict[str, str] = {}
+    for (task_id, _), error in latest.items():          # by map index: the first one wins
+        found.setdefault(task_id, error)
+    return found
+
+
+def run_json(result: RunResult, callback_errors: dict[str, str]) -> dict[str, Any]:
+    """The run as JSON (`legato runs show --json`, the API), each task with `callback_error`."""
+    doc = result.to_json()
+    for task_id, task in doc["tasks"].items():
+        task["callback_error"] = callback_errors.get(task_id)
+    return doc

@@ -39,6 +39,7 @@ class TryView:
     end: datetime | None
     error_type: str | None
     error: str | None
+    callback_error: str | None = None       # the try's callback raised (state unchanged)
 
     @property
     def duration_s(self) -> float | None:
@@ -155,7 +156,8 @@ def explain(state: str, task: dict[str, Any], run_state: str, is_paused: bool,
 def _tries(conn: sa.Connection, run_id: str, task_id: str, map_index: int,
            instance: try_store.InstanceRow | None) -> list[TryView]:
     rows = [t for t in try_store.tries_of(conn, run_id, task_id) if t.map_index == map_index]
-    tries = [TryView(t.try_number, t.state, t.start_date, t.end_date, t.error_type, t.error) for t in rows]
+    tries = [TryView(t.try_number, t.state, t.start_date, t.end_date, t.error_type, t.error,
+                     t.callback_error) for t in rows]
     done = {t.number for t in tries}
     if instance is not None and instance.try_number and instance.try_number not in done:
         tries.append(TryView(instance.try_number, instance.state, instance.start_date,

@@ -346,6 +346,7 @@ class RunView:
     run: run_store.RunRow
     instances: list[try_store.InstanceRow]
     order: tuple[str, ...]
+    callback_errors: dict[tuple[str, int], str] = field(default_factory=dict)   # latest try's
 
     @property
     def version(self) -> str:
@@ -360,11 +361,13 @@ class RunView:
 
 
 def run_view(settings: Settings, run_id: str) -> RunView:
-    """A run and its task instances, in the DAG's order (two queries plus the DAG's spec)."""
+    """A run and its task instances, in the DAG's order, with what a task's callback raised
+    (three queries plus the DAG's spec)."""
     run_id = queries.resolve_run_id(settings, run_id)
     with open_engine(settings.database_url).connect() as conn:
         run = run_store.get_run(conn, run_id)
         rows = try_store.instances_of_run(conn, run_id)
+        raised = try_store.callback_errors_of_run(conn, run_id)
     if run is None:
         raise NotFound(f"no run {run_id!r}")
     try:
@@ -373,7 +376,7 @@ def run_view(settings: Settings, run_id: str) -> RunView:
         order = ()
     rank = {t: i for i, t in enumerate(order)}
     rows.sort(key=lambda r: (rank.get(r.task_id, len(rank)), r.task_id, r.map_index))
-    return RunView(run, rows, order)
+    return RunView(run, rows, order, {(t, m): error for t, m, _, error in raised})  # last try wins
 
 
 def run_json(view: RunView) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from . import dialect
 
-HEAD_REVISION = "0013"
+HEAD_REVISION = "0014"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _engines: dict[str, sa.Engine] = {}
 _lock = threading.Lock()

@@ -96,6 +96,7 @@ task_tries = sa.Table(
     sa.Column("log_path", sa.Text, nullable=True),
     sa.Column("log_error", sa.Text, nullable=True),       # why the try's log is missing (0013)
     sa.Column("log_text", sa.Text, nullable=True),        # a short try's whole log (0013)
+    sa.Column("callback_error", sa.Text, nullable=True),  # its callback raised (0014)
 )
 
 xcom = sa.Table(

@@ -46,6 +46,7 @@ class TryRow:
     log_path: str | None
     log_text: str | None = None        # a short try's whole log (no file)
     log_error: str | None = None       # why the log could not be written
+    callback_error: str | None = None  # the try's callback raised (one line; state unchanged)
 
 
 # The driver's hot statements (every try writes an instance twice and a try row once) run as
@@ -58,8 +59,8 @@ _UPDATE_INSTANCE = ("UPDATE task_instances SET state = ?, try_number = ?, next_t
                     "start_date = ?, end_date = ?, error = ?, error_type = ? "
                     "WHERE run_id = ? AND task_id = ? AND map_index = ?")
 _INSERT_TRY = ("INSERT INTO task_tries (run_id, task_id, map_index, try_number, state, "
-               "start_date, end_date, error, error_type, log_path, log_text, log_error) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+               "start_date, end_date, error, error_type, log_path, log_text, log_error, "
+               "callback_error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 def _sql(conn: sa.Connection, text: str) -> str:
@@ -116,8 +117,8 @@ def insert_tries(conn: sa.Connection, rows: Sequence[TryRow]) -> None:
         t = _time_param(conn)
         execute_many(conn, _INSERT_TRY, [
             (r.run_id, r.task_id, r.map_index, r.try_number, r.state, t(r.start_date),
-             t(r.end_date), r.error, r.error_type, r.log_path, r.log_text, r.log_error)
-            for r in rows])
+             t(r.end_date), r.error, r.error_type, r.log_path, r.log_text, r.log_error,
+             r.callback_error) for r in rows])
 
 
 _INSTANCE_COLUMNS = [task_instances.c[f] for f in InstanceRow.__slots__]
@@ -157,6 +158,16 @@ def tries_of(conn: sa.Connection, run_id: str, task_id: str | None = None) -> li
         q = q.where(task_tries.c.task_id == task_id)
     q = q.order_by(task_tries.c.task_id, task_tries.c.map_index, task_tries.c.try_number)
     return [TryRow(**{f: getattr(r, f) for f in TryRow.__slots__}) for r in conn.execute(q)]
+
+
+def callback_errors_of_run(conn: sa.Connection, run_id: str) -> list[tuple[str, int, int, str]]:
+    """(task_id, map_index, try_number, error) of each try of the run whose callback raised,
+    by task, map index and try."""
+    c = task_tries.c
+    q = (sa.select(c.task_id, c.map_index, c.try_number, c.callback_error)
+         .where(c.run_id == run_id, c.callback_error.is_not(None))
+         .order_by(c.task_id, c.map_index, c.try_number))
+    return [(r[0], r[1], r[2], r[3]) for r in conn.execute(q)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -82,6 +82,24 @@ def test_a_try_is_recorded_once_with_its_log_reference(db: sa.Engine) -> None:
         assert store.log_of(conn, "r", "t", -1, 3) is None          # still running: no row
 
 
+def test_a_try_keeps_what_its_callback_raised(db: sa.Engine) -> None:
+    """task_tries.callback_error (0014): written with the try in the same statement, read back
+    with it, and listed per run for the places that show a run."""
+    raised = "on_success_callback raised ValueError: helpdesk unreachable"
+    with db.begin() as conn:
+        store.insert_tries(conn, [
+            store.TryRow("r", "t", -1, 1, "success", T0, T0, None, None, None, "ok\n", None,
+                         raised),
+            store.TryRow("r", "m", 2, 1, "failed", T0, T0, "boom", "RuntimeError", None, None,
+                         None, "on_failure_callback raised KeyError: 'x'"),
+            try_row(2)])
+    with db.connect() as conn:
+        assert [t.callback_error for t in store.tries_of(conn, "r", "t")] == [raised, None]
+        assert store.callback_errors_of_run(conn, "r") == [
+            ("m", 2, 1, "on_failure_callback raised KeyError: 'x'"), ("t", -1, 1, raised)]
+        assert store.callback_errors_of_run(conn, "other") == []
+
+
 def test_values_are_written_read_by_map_index_and_dropped_for_cleared_tasks(
         db: sa.Engine) -> None:
     inline = StoredValue(inline='{"n": 1}', path=None, size=8)

@@ -125,7 +125,9 @@ def _rule(value: Any) -> str:
 
 
 def _callback(fn: Any) -> Any:
-    """Airflow callbacks (one or a list) called with the Airflow context of the try."""
+    """Airflow callbacks (one or a list) called with the Airflow context of the try; as in
+    Airflow, one that raises does not stop the others (the first error is re-raised after
+    them, for the try to report)."""
     if fn is None:
         return None
     fns = list(fn) if isinstance(fn, list | tuple) else [fn]
@@ -134,8 +136,14 @@ def _callback(fn: Any) -> Any:
         from .execution import callback_context
 
         context = callback_context(ctx)
+        first: Exception | None = None
         for f in fns:
-            f(context)
+            try:
+                f(context)
+            except Exception as exc:  # noqa: BLE001 - reported once the others have run
+                first = first or exc
+        if first is not None:
+            raise first
 
     call.__name__ = getattr(fns[0], "__name__", type(fns[0]).__name__)
     return call

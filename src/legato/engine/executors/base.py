@@ -90,6 +90,7 @@ class TryFinished:
     first_poke: float | None = None            # a sensor's first poke (epoch s)
     sensor_timeout_s: float | None = None      # "deferred": give up this long after first_poke
     soft_fail: bool = False                    # "deferred": a timeout skips rather than fails
+    callback_error: str | None = None          # the try's callback raised (state unchanged)
 
     @property
     def key(self) -> TIKey:
