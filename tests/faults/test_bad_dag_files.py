@@ -14,12 +14,17 @@ import sys
 import textwrap
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
+from legato.config import load_settings
 from legato.engine.dagprocessor import DagProcessor
-from waiting import eventually
+from legato.security import create_token
+from process_support import free_port
+from waiting import answers, eventually
 
 pytestmark = pytest.mark.e2e
 CLI = [sys.executable, "-m", "legato.cli.main"]
@@ -41,6 +46,7 @@ BROKEN = {
     "dup_a.py": "from legato import DAG\nwith DAG('twice') as dag:\n    pass\n",
     "dup_b.py": "from legato import DAG\nwith DAG('twice') as dag:\n    pass\n",
 }
+QUICK = {"raises.py", "exits.py", "hard_exit.py", "dup_a.py", "dup_b.py"}
 
 
 @pytest.fixture()
@@ -153,3 +159,38 @@ def test_the_scheduler_runs_good_dags_beside_broken_files_and_stops_on_sigterm(
     out, _ = scheduler.communicate(timeout=20)
     assert scheduler.returncode == 0, out
     assert "exits.py" in out and "loops.py" in out             # logged as import errors
+
+
+def test_the_api_server_answers_beside_every_broken_file(env: dict[str, str], tmp_path: Path) -> None:
+    """Before: a file calling sys.exit() ended `legato server` at its first request, and 45
+    requests waiting on a hanging import took every worker thread, then /health timed out."""
+    token = create_token(load_settings(), "viewer", "faults")[0]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}/api/v1"
+    log = tmp_path / "server.log"
+    proc = subprocess.Popen([*CLI, "server", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+
+    def listed() -> tuple[int, tuple[str, ...], frozenset[str]]:
+        got = httpx.get(f"{base}/dags", headers={"Authorization": f"Bearer {token}"},
+                        timeout=TIMEOUT_S + 30)
+        doc = got.json()
+        return (got.status_code, tuple(d["dag_id"] for d in doc.get("dags", [])),
+                frozenset(_errors_by_file(doc.get("errors", []))))
+
+    try:
+        eventually(lambda: answers(f"{base}/health"), 30, alive=proc,
+                   what="legato server to answer")
+        with ThreadPoolExecutor(45) as pool:             # all while the hanging files parse
+            answered = list(pool.map(lambda _: listed(), range(45)))
+        assert answers(f"{base}/health", timeout_s=TIMEOUT_S + 30)
+        assert {(code, dags) for code, dags, _ in answered} == {(200, ("good",))}
+        # the quick failures are in every answer, a hanging file's once it has timed out
+        assert all(QUICK <= errors <= set(BROKEN) for *_, errors in answered)
+        eventually(lambda: listed()[2] == set(BROKEN), 60, alive=proc,
+                   what="every broken file reported")
+        assert proc.poll() is None
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    assert "Traceback" not in log.read_text()
