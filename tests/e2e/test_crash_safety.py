@@ -117,9 +117,16 @@ def test_kill_9_loses_nothing_and_never_succeeds_twice(tmp_path: Path, legato_ho
         if state == "success":
             successes[(run_id, task_id)].append(number)
     lost = sum(1 for *_, state in tries if state == "failed")
+    seen = {(r, t, int(n)) for r, t, n in (line.split() for line in ledger.read_text().splitlines())}
+    # The figures (shown with -s): tasks lost = tasks with no success, duplicated =
+    # tasks with more than one success, unrecorded = tries that ran but are not in the store.
+    print(f"\nfault figures (kill -9, SQLite): runs={len(states)} tasks={RUNS * TASKS} "
+          f"kills={kills} tries_lost_to_kills={lost} "
+          f"tasks_lost={RUNS * TASKS - len(successes)} "
+          f"duplicated_successes={sum(len(v) > 1 for v in successes.values())} "
+          f"unrecorded_tries={len(seen - recorded)}")
     assert lost >= 1                     # the kills did land while tries were in flight
     assert len(successes) == RUNS * TASKS
     assert all(len(v) == 1 for v in successes.values())          # never a second success
-    seen = {(r, t, int(n)) for r, t, n in (line.split() for line in ledger.read_text().splitlines())}
     assert seen <= recorded                                       # every try that ran is on record
     assert {(r, t, n[0]) for (r, t), n in successes.items()} <= seen  # each success really ran
