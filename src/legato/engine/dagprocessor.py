@@ -74,7 +74,8 @@ def _parse_one(path: Path, timeout_s: float) -> FileParse:
     with its exit code."""
     stamp = _stamp(path)
     env = {**os.environ, SYS_PATH_ENV: json.dumps(sys.path)}
-    proc = subprocess.Popen([sys.executable, "-m", "legato.engine.parse_child", str(path)],
+    proc = subprocess.Popen([sys.executable, "-m", "legato.engine.parse_child", str(path),
+                             str(os.getpid())],
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, env=env)
     try:
         out, _ = proc.communicate(timeout=timeout_s)

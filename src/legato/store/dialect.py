@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+import weakref
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -175,6 +176,31 @@ def configure(engine: sa.Engine) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+_IDLE_LIMITED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+def end_idle_transactions_after(engine: sa.Engine, seconds: float) -> None:
+    """On PostgreSQL, the server ends this engine's sessions that sit idle inside a
+    transaction for longer than `seconds`. An owner of runs sets it to its owner timeout: a
+    frozen process (SIGSTOP, a debugger) otherwise keeps its row locks, and the runs they
+    guard are skipped by every scheduler that would adopt them. Once per engine; connections
+    already pooled are replaced. SQLite needs nothing (a frozen writer's lock is a file
+    lock, and its busy timeout applies)."""
+    if engine.dialect.name != "postgresql" or engine in _IDLE_LIMITED:
+        return
+    _IDLE_LIMITED.add(engine)
+    limit_ms = max(1000, int(seconds * 1000))
+
+    def limit(dbapi_conn: Any, _record: Any) -> None:
+        cur = dbapi_conn.cursor()
+        cur.execute(f"SET idle_in_transaction_session_timeout = {limit_ms}")
+        cur.close()
+        dbapi_conn.commit()             # a SET rolled back with its transaction would not stay
+
+    sa.event.listen(engine, "connect", limit)
+    engine.dispose()
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

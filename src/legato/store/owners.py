@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
+from . import dialect
 from .dialect import clock
 from .schema import schedulers
 
@@ -92,6 +93,7 @@ class Owner:
         self._thread: threading.Thread | None = None
 
     def register(self) -> None:
+        dialect.end_idle_transactions_after(self.engine, self.timeout_s)
         with self.engine.begin() as conn:
             now = clock(conn)
             conn.execute(schedulers.insert().values(

@@ -1,20 +1,24 @@
 """store/requests.py and store/owners.py on both backends: an operator's request is pending
 until applied, and applied exactly once however many appliers race for it; an owner registers,
 heartbeats by the database's clock, is forgotten only if it did not beat since it was judged,
-and learns from a failed beat that it was."""
+learns from a failed beat that it was, and (PostgreSQL) cannot hold locks while frozen."""
 
 from __future__ import annotations
 
 import os
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from concurrency_support import all_at_once
 from legato.store import owners
 from legato.store import requests as store
+from legato.store.db import create
 from legato.store.dialect import clock
+from legato.store.owners import Owner
 from legato.store.schema import schedulers
+from waiting import eventually
 
 T0 = datetime(2024, 5, 1, 6, 30, tzinfo=UTC)
 
@@ -89,3 +93,28 @@ def test_a_judged_owner_is_forgotten_only_if_it_did_not_beat_since(db: sa.Engine
         assert owners.delete_if_unchanged(conn, current)
     assert not me.beat()                          # its row is gone: it knows it was judged dead
     me.release()
+
+
+def test_an_owner_s_session_idle_in_a_transaction_is_ended_by_the_server(
+        db: sa.Engine, store_url: str) -> None:
+    """A frozen owner (SIGSTOP mid-transaction) must not keep the row locks adoption needs:
+    on PostgreSQL its idle transaction is ended after the owner timeout; SQLite needs no
+    such limit (its writer lock is a file lock) and none is set."""
+    engine = create(store_url)                   # not the shared engine: this one is limited
+    try:
+        Owner(engine, "run", timeout_s=1.0).register()
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))    # opens the transaction, then sits idle in it
+            if engine.dialect.name != "postgresql":
+                return
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            def session_ended() -> bool:    # a new transaction each time: the statistics
+                with db.connect() as watcher:   # are a snapshot per transaction
+                    return not watcher.execute(sa.text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": pid}).scalar()
+
+            eventually(session_ended, timeout_s=30, what="the server to end the idle transaction")
+            with pytest.raises(sa.exc.DBAPIError):
+                conn.execute(sa.text("SELECT 1"))
+    finally:
+        engine.dispose()
