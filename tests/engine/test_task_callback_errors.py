@@ -73,8 +73,9 @@ def check(result: Any) -> None:
         ("quiet", 1): ("success", None),
     }
     # the run as `legato runs show` and the API read it: each task's latest
-    errors = queries.task_callback_errors(load_settings(), result.run_id)
-    assert errors == {"works": rows[("works", 1)].callback_error,
+    errors = {t: r.callback_error for t, r in queries.show_run(load_settings(),
+                                                               result.run_id).tasks.items()}
+    assert errors == {"quiet": None, "works": rows[("works", 1)].callback_error,
                       "breaks": rows[("breaks", 2)].callback_error}
 
 

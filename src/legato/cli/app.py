@@ -13,7 +13,6 @@ import typer
 
 from ..config import load_settings
 from ..services import queries
-from ..services.run_results import run_json
 from . import (
     airflow_cmds,
     datasets_cmds,
@@ -104,9 +103,8 @@ def runs_show(run_id: str, as_json: JsonOpt = False) -> None:
         result = queries.show_run(settings, run_id)
     except queries.NotFound as exc:
         raise fail_usage(str(exc)) from None
-    callback_errors = queries.task_callback_errors(settings, result.run_id)
     if as_json:
-        emit_json(run_json(result, callback_errors))
+        emit_json(result.to_json())
         return
     rows = [[t, styled(r.state), r.tries, fmt_time(r.start), duration(r.start, r.end),
              (r.error or "")[:80]] for t, r in result.tasks.items()]
@@ -114,9 +112,9 @@ def runs_show(run_id: str, as_json: JsonOpt = False) -> None:
     out.print(table(f"{result.dag_id}  {result.run_id}",
                     ["task", "state", "tries", "started", "took", "error"], rows))
     out.print(f"run {styled(result.state)}")
-    from .run_cmd import callback_line, task_callback_line
+    from .run_cmd import callback_errors_of, callback_line, task_callback_line
 
-    for task_id, error in callback_errors.items():
+    for task_id, error in callback_errors_of(result).items():
         out.print(task_callback_line(task_id, error), markup=False, highlight=False)
     if result.callback_error:
         out.print(callback_line(result.callback_error), markup=False, highlight=False)

@@ -177,14 +177,16 @@ def run_command(path: Path, dag_id: str | None, date: str | None, param: list[st
 def show_result(result: Any, as_json: bool) -> None:
     """A finished run on stdout: its JSON document, or the summary; either with what a task's
     callback raised (read from its tries)."""
-    from ..services.run_results import run_json, task_callback_errors
-    from ..store.db import open_engine
-
-    errors = task_callback_errors(open_engine(load_settings().database_url), result.run_id)
     if as_json:
-        emit_json(run_json(result, errors))
+        emit_json(result.to_json())
     else:
-        print_summary(result, errors)
+        print_summary(result, callback_errors_of(result))
+
+
+def callback_errors_of(result: Any) -> dict[str, str]:
+    """What each task's callback raised, by task id (tasks whose callbacks did not raise left
+    out)."""
+    return {t: r.callback_error for t, r in result.tasks.items() if r.callback_error}
 
 
 SUMMARY_ROWS = 40           # a bigger run is summarized: a table of a thousand rows costs more

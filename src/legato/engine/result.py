@@ -21,6 +21,7 @@ class TaskResult:
     start: datetime | None
     end: datetime | None
     map_indexes: tuple[int, ...] = ()
+    callback_error: str | None = None       # what its callback raised (the task's state stands)
     _load: Callable[[], Any] | None = field(default=None, repr=False)
 
     @property
@@ -33,6 +34,7 @@ class TaskResult:
             "state": self.state, "tries": self.tries,
             "start": self.start.isoformat() if self.start else None,
             "end": self.end.isoformat() if self.end else None, "error": self.error,
+            "callback_error": self.callback_error,
         }
 
 

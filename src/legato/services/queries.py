@@ -14,8 +14,7 @@ from ..engine.tasklog import log_path
 from ..store import runs as run_store
 from ..store import tries as try_store
 from ..store.db import open_engine
-from .run_results import RunNotFound, load_run_result, run_json
-from .run_results import task_callback_errors as _task_callback_errors
+from .run_results import RunNotFound, load_run_result
 
 NotFound = errors.NotFound          # kept here for the code that imports it from services.queries
 
@@ -48,15 +47,9 @@ def show_run(settings: Settings, run_id: str) -> RunResult:
         raise NotFound(str(exc)) from None
 
 
-def task_callback_errors(settings: Settings, run_id: str) -> dict[str, str]:
-    """What each task's callback raised in the run (full run id), by task id."""
-    return _task_callback_errors(open_engine(settings.database_url), run_id)
-
-
 def show_run_json(settings: Settings, run_id: str) -> dict[str, Any]:
     """The run as JSON, each task with what its callback raised (`callback_error`)."""
-    result = show_run(settings, run_id)
-    return run_json(result, task_callback_errors(settings, result.run_id))
+    return show_run(settings, run_id).to_json()
 
 
 @dataclass(frozen=True)

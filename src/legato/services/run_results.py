@@ -45,11 +45,12 @@ def _loader(engine: sa.Engine, run_id: str, task_id: str, mapped: bool,
 
 
 def _task_result(engine: sa.Engine, run_id: str, task_id: str,
-                 rows: list[InstanceOutcome], results_dir: Path) -> TaskResult:
+                 rows: list[InstanceOutcome], results_dir: Path,
+                 callback_error: str | None) -> TaskResult:
     if len(rows) == 1 and rows[0].map_index < 0:        # the common case, without the folds
         r = rows[0]
         return TaskResult(task_id=task_id, state=r.state, tries=r.try_number, error=r.error,
-                          start=r.start_date, end=r.end_date,
+                          start=r.start_date, end=r.end_date, callback_error=callback_error,
                           _load=_loader(engine, run_id, task_id, False, results_dir))
     starts = [r.start_date for r in rows if r.start_date]
     ends = [r.end_date for r in rows if r.end_date]
@@ -59,6 +60,7 @@ def _task_result(engine: sa.Engine, run_id: str, task_id: str,
         tries=max(r.try_number for r in rows), error=errors[0] if errors else None,
         start=min(starts) if starts else None, end=max(ends) if ends else None,
         map_indexes=tuple(r.map_index for r in rows if r.map_index >= 0),
+        callback_error=callback_error,
         _load=_loader(engine, run_id, task_id, any(r.map_index >= 0 for r in rows),
                       results_dir),
     )
@@ -76,21 +78,21 @@ def load_run_result(engine: sa.Engine, run_id: str, results_dir: Path) -> RunRes
         if run is None:
             raise RunNotFound(f"no run {run_id!r}")
         rows = try_store.outcomes_of_run(conn, run_id)
+        raised = _callback_errors(try_store.callback_errors_of_run(conn, run_id))
     by_task: dict[str, list[InstanceOutcome]] = defaultdict(list)
     for r in rows:
         by_task[r.task_id].append(r)
-    results = [_task_result(engine, run_id, t, rs, results_dir) for t, rs in by_task.items()]
+    results = [_task_result(engine, run_id, t, rs, results_dir, raised.get(t))
+               for t, rs in by_task.items()]
     results.sort(key=_started_first)
     tasks = {t.task_id: t for t in results}
     return RunResult(run.dag_id, run.run_id, run.logical_date, run.state, tasks, run.note,
                      run.callback_error)
 
 
-def task_callback_errors(engine: sa.Engine, run_id: str) -> dict[str, str]:
+def _callback_errors(rows: list[tuple[str, int, int, str]]) -> dict[str, str]:
     """What each task's callback raised, by task id: the latest try's of the first map index
     with one (the UI's task page lists every try). A callback never changes a task's state."""
-    with engine.connect() as conn:
-        rows = try_store.callback_errors_of_run(conn, run_id)
     latest: dict[tuple[str, int], str] = {}
     for task_id, map_index, _, error in rows:          # by try: the last one wins
         latest[(task_id, map_index)] = error
@@ -98,11 +100,3 @@ def task_callback_errors(engine: sa.Engine, run_id: str) -> dict[str, str]:
     for (task_id, _), error in latest.items():          # by map index: the first one wins
         found.setdefault(task_id, error)
     return found
-
-
-def run_json(result: RunResult, callback_errors: dict[str, str]) -> dict[str, Any]:
-    """The run as JSON (`legato runs show --json`, the API), each task with `callback_error`."""
-    doc = result.to_json()
-    for task_id, task in doc["tasks"].items():
-        task["callback_error"] = callback_errors.get(task_id)
-    return doc
