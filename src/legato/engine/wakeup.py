@@ -27,6 +27,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..atomicfile import write_atomic
 from ..store.owners import pid_alive
 
 log = logging.getLogger("legato.wakeup")
@@ -87,7 +88,8 @@ class WakeListener:
             if pid.isdigit() and not pid_alive(int(pid)):
                 stale.unlink(missing_ok=True)
         self._port_file = folder / f"{os.getpid()}-{secrets.token_hex(4)}.port"
-        self._port_file.write_text(str(sock.getsockname()[1]))
+        # whole or not at all: a notifier reading it half-written would miss this scheduler
+        write_atomic(self._port_file, str(sock.getsockname()[1]), fsync=False)
         self._sock = sock
 
     def _listen_udp(self) -> None:
