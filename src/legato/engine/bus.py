@@ -125,5 +125,9 @@ class Bus:
         try:
             with dialect.savepoint(conn):
                 handler(conn, batch)
-        except Exception:  # never lose the engine's state change
+        except Exception as exc:  # never lose the engine's state change...
+            if getattr(conn, "invalidated", False) or getattr(exc, "connection_invalidated",
+                                                              False):
+                raise       # ...unless the connection itself is gone: then so is the change,
+                            # and the caller's fault handling retries the whole commit
             log.exception("in-transaction subscriber %r failed", handler)
