@@ -117,6 +117,32 @@ def placeholder(conn: sa.Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
+def connection_lost(exc: BaseException, dbapi_conn: Any) -> bool:
+    """Whether `exc` means the server connection is gone, where SQLAlchemy's own check misses
+    it: psycopg reports a session ended by pg_terminate_backend in the middle of an
+    executemany (its pipeline mode) as "cannot exit pipeline mode while busy", with the
+    AdminShutdown only in the exception's context. A lost connection must be invalidated,
+    not rolled back and returned to the pool (that fails again, with a traceback)."""
+    if getattr(dbapi_conn, "broken", False):                # psycopg: interrupted, not closed
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        state = getattr(seen, "sqlstate", None) or ""
+        if state.startswith(("08", "57P")):   # connection exception; admin/crash shutdown
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _mark_lost_connections(context: Any) -> None:
+    """Core's statements get the same verdict as dbapi_cursor's (an engine `handle_error`)."""
+    if not context.is_disconnect and connection_lost(
+            context.original_exception,
+            context.connection.connection.dbapi_connection if context.connection is not None
+            and not context.connection.invalidated else None):
+        context.is_disconnect = True
+
+
 @contextmanager
 def dbapi_cursor(conn: sa.Connection) -> Iterator[Any]:
     """A cursor of the DBAPI connection under `conn`'s transaction, for the few statements hot
@@ -128,7 +154,9 @@ def dbapi_cursor(conn: sa.Connection) -> Iterator[Any]:
     try:
         yield cursor
     except conn.dialect.loaded_dbapi.Error as exc:
-        gone = conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor)
+        dbapi_conn = conn.connection.dbapi_connection
+        gone = conn.dialect.is_disconnect(exc, dbapi_conn, cursor) or connection_lost(
+            exc, dbapi_conn)
         if gone:
             conn.invalidate(exc)
         raise sa.exc.DBAPIError.instance(
@@ -171,10 +199,13 @@ def change_marker(conn: sa.Connection) -> Any:
 
 def configure(engine: sa.Engine) -> sa.Engine:
     """Tune a new engine: on SQLite every connection gets WAL, `synchronous=NORMAL` and a 30 s
-    busy timeout (see store/db.py for why). Any other database is left as it is (quality's
+    busy timeout (see store/db.py for why); on PostgreSQL a lost session is recognised where
+    SQLAlchemy misses it (connection_lost). Any other database is left as it is (quality's
     SqlTable opens destinations of any kind through store/db.py)."""
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
+    elif engine.dialect.name == "postgresql":
+        sa.event.listen(engine, "handle_error", _mark_lost_connections)
     return engine
 
 

@@ -112,3 +112,25 @@ def test_the_change_marker_moves_on_another_connections_commit(engine: sa.Engine
             writer.execute(things.insert().values(name="new", n=1))
         assert dialect.change_marker(watcher) != before
         watcher.rollback()
+
+
+def test_a_session_ended_in_the_middle_of_an_executemany_is_a_lost_connection() -> None:
+    """psycopg reports pg_terminate_backend during an executemany (its pipeline mode) as
+    "cannot exit pipeline mode while busy", the AdminShutdown only in the exception's context;
+    SQLAlchemy does not see a disconnect there, so the store must (else the broken connection
+    is rolled back and pooled again: a traceback in the scheduler's log, found by the
+    dropped-connection fault test)."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        try:
+            raise psycopg.errors.AdminShutdown("terminating connection due to administrator "
+                                               "command")
+        except psycopg.Error:
+            raise psycopg.OperationalError("cannot exit pipeline mode while busy")  # noqa: B904
+    except psycopg.OperationalError as exc:
+        in_pipeline = exc                        # the AdminShutdown is its __context__
+    assert dialect.connection_lost(in_pipeline, None)
+    assert dialect.connection_lost(psycopg.OperationalError("x"), SimpleNamespace(broken=True))
+    assert not dialect.connection_lost(psycopg.errors.QueryCanceled("statement timeout"), None)
+    assert not dialect.connection_lost(psycopg.errors.UniqueViolation("duplicate key"), None)
+    assert not dialect.connection_lost(ValueError("not a database error"), None)
