@@ -70,3 +70,29 @@ def test_parallel_first_loads_from_processes_all_land(url: str) -> None:
     assert failures == []
     got = Warehouse(url).query('SELECT count(*) AS n FROM "sales"')
     assert got == [{"n": 12}]
+
+
+def test_a_duckdb_file_another_process_is_creating_is_waited_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new file whose header its creator has not written yet ("not a valid DuckDB database
+    file") is tried again briefly, as the CI saw with parallel first loads from processes; a
+    file that stays invalid is still an error, after NEW_FILE_WAIT_S."""
+    import threading
+
+    from legato.io import backends
+
+    path = tmp_path / "wh.duckdb"
+    path.write_bytes(b"")                       # created, header not written yet
+    finished = threading.Timer(0.3, path.unlink)   # the creator gets there (here: gives up)
+    finished.start()
+    try:
+        Warehouse(f"duckdb:///{path}").load("t", [{"id": 1}], load_id="first")
+    finally:
+        finished.cancel()
+    assert Warehouse(f"duckdb:///{path}").query('SELECT count(*) AS n FROM "t"') == [{"n": 1}]
+
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"not duckdb at all")
+    monkeypatch.setattr(backends, "NEW_FILE_WAIT_S", 0.2)
+    with pytest.raises(Exception, match="not a valid DuckDB database"):
+        Warehouse(f"duckdb:///{broken}").load("t", [{"id": 1}], load_id="first")

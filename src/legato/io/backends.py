@@ -27,6 +27,7 @@ TYPES = {
 }
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 LOCK_WAIT_S = 30.0           # how long a DuckDB open waits for another process's lock on the file
+NEW_FILE_WAIT_S = 5.0        # ... and for a new file's header, written by the process creating it
 LOCK_BACKOFF = Backoff(0.005, 0.2, jitter=0)     # 5 ms doubling to 200 ms between tries
 _PG_CONFLICTS = ("40001", "40P01")    # serialization failure, deadlock: the loser may run again
 
@@ -138,16 +139,30 @@ class DuckBackend:
     def _connect(self) -> Any:
         duckdb = require("duckdb")
 
-        deadline, waits = time.monotonic() + LOCK_WAIT_S, 0
+        began = time.monotonic()
+        waits = 0
         while True:
             try:
                 return duckdb.connect(self.path)
             except duckdb.IOException as exc:
                 waits += 1
                 pause = LOCK_BACKOFF.delay(waits)
-                if "lock" not in str(exc).lower() or time.monotonic() + pause > deadline:
+                if time.monotonic() + pause > began + self._patience(str(exc)):
                     raise
             time.sleep(pause)
+
+    @staticmethod
+    def _patience(error: str) -> float:
+        """How long an open that failed with `error` is tried again: another process's lock,
+        up to LOCK_WAIT_S; a file "not a valid DuckDB database" briefly (NEW_FILE_WAIT_S),
+        because a process creating the file this instant has not written its header yet
+        (parallel first loads); any other error not at all."""
+        error = error.lower()
+        if "lock" in error:
+            return LOCK_WAIT_S
+        if "not a valid duckdb database" in error:
+            return NEW_FILE_WAIT_S
+        return 0.0
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
