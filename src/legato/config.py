@@ -11,6 +11,7 @@ variable (a ValueError, as before).
 
 from __future__ import annotations
 
+import functools
 import os
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
@@ -161,9 +162,15 @@ def store_in_use() -> StoreInUse:
     return StoreInUse(settings.database_url, settings.home)
 
 
-def use_try_store(database_url: str, home: str | Path) -> Token[StoreInUse | None]:
+def use_try_store(database_url: str, home: str) -> Token[StoreInUse | None]:
     """Set by the runner for the duration of a try; undone with reset_try_store(token)."""
-    return _TRY_STORE.set(StoreInUse(database_url, Path(home)))
+    return _TRY_STORE.set(_store(database_url, home))
+
+
+@functools.lru_cache(maxsize=16)
+def _store(database_url: str, home: str) -> StoreInUse:
+    """One value per store, not one (and a Path) per try."""
+    return StoreInUse(database_url, Path(home))
 
 
 def reset_try_store(token: Token[StoreInUse | None]) -> None:
