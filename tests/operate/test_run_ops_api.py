@@ -6,30 +6,14 @@ from __future__ import annotations
 
 import httpx
 
-from legato import DAG, task
 from legato.config import load_settings
 from legato.services import audit, queries
+from run_ops_support import failed_run
 from server_harness import serving
 
 
 def _failed_run() -> str:
-    with DAG("api_ops") as dag:
-        @task
-        def ok() -> int:
-            return 1
-
-        @task
-        def broken(x: int) -> int:
-            raise RuntimeError("broken on purpose")
-
-        @task
-        def after(x: int) -> int:
-            return x
-
-        after(broken(ok()))
-    result = dag.run()
-    assert result.state == "failed"
-    return result.run_id
+    return failed_run("api_ops")
 
 
 def test_operator_actions_over_http(tmp_path, backend: str) -> None:

@@ -21,30 +21,14 @@ pytest.importorskip("fastapi")
 from legato import DAG, task
 from legato.config import load_settings
 from legato.services import audit, queries, ui_ops
+from run_ops_support import failed_run
 from server_harness import Live
 
 ROUTES = ("clear", "retry", "mark", "cancel", "note")
 
 
 def _failed_run(name: str = "ui_ops") -> str:
-    """ok -> broken (raises) -> after (upstream_failed): a run that ended failed."""
-    with DAG(name) as dag:
-        @task
-        def ok() -> int:
-            return 1
-
-        @task
-        def broken(x: int) -> int:
-            raise RuntimeError("broken on purpose")
-
-        @task
-        def after(x: int) -> int:
-            return x
-
-        after(broken(ok()))
-    result = dag.run()
-    assert result.state == "failed"
-    return result.run_id
+    return failed_run(name)
 
 
 @contextmanager
