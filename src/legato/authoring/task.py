@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .dag import DAG
 
 TRIGGER_RULES: tuple[str, ...] = tuple(TriggerRule)
+_KNOWN_RULES = frozenset(TRIGGER_RULES)
 
 _DEFAULTS: dict[str, Any] = {
     "retries": 0,
@@ -103,35 +104,55 @@ class Task(DependencyMixin):
                 f"task {task_id!r} must be created inside `with DAG(...)` or be given dag="
             )
         self.dag = dag
-        given = {
-            "trigger_rule": trigger_rule, "retries": retries, "retry_delay": retry_delay,
-            "retry_exponential_backoff": retry_exponential_backoff,
-            "max_retry_delay": max_retry_delay, "execution_timeout": execution_timeout,
-            "owner": owner, "on_failure_callback": on_failure_callback,
-            "on_retry_callback": on_retry_callback, "on_success_callback": on_success_callback,
-        }
-        for name, value in given.items():
-            if value is _UNSET:
-                value = dag.default_args.get(name, _DEFAULTS[name])
-            setattr(self, name, value)
-        self.inlets = tuple(inlets)
-        self.outlets = tuple(outlets)
+        # Spelled out, not looped over a dict: a generated DAG defines thousands of tasks.
+        default = dag.default_args.get if dag.default_args else _DEFAULTS.get
+        self.trigger_rule = (default("trigger_rule", _DEFAULTS["trigger_rule"])
+                             if trigger_rule is _UNSET else trigger_rule)
+        self.retries = default("retries", 0) if retries is _UNSET else retries
+        self.retry_delay = (default("retry_delay", _DEFAULTS["retry_delay"])
+                            if retry_delay is _UNSET else retry_delay)
+        self.retry_exponential_backoff = (default("retry_exponential_backoff", False)
+                                          if retry_exponential_backoff is _UNSET
+                                          else retry_exponential_backoff)
+        self.max_retry_delay = (default("max_retry_delay", None)
+                                if max_retry_delay is _UNSET else max_retry_delay)
+        self.execution_timeout = (default("execution_timeout", None)
+                                  if execution_timeout is _UNSET else execution_timeout)
+        self.owner = default("owner", _DEFAULTS["owner"]) if owner is _UNSET else owner
+        self.on_failure_callback = (default("on_failure_callback", None)
+                                    if on_failure_callback is _UNSET else on_failure_callback)
+        self.on_retry_callback = (default("on_retry_callback", None)
+                                  if on_retry_callback is _UNSET else on_retry_callback)
+        self.on_success_callback = (default("on_success_callback", None)
+                                    if on_success_callback is _UNSET else on_success_callback)
+        self.inlets = tuple(inlets) if inlets else ()
+        self.outlets = tuple(outlets) if outlets else ()
         self.doc = doc
         self.task_id = task_id
         self._validate()
         self.task_id = dag.add_task(self, task_id, dedupe=_dedupe)
 
     def _validate(self) -> None:
-        where = f"task {self.task_id!r} in DAG {self.dag.dag_id!r}"
-        if self.trigger_rule not in TRIGGER_RULES:
+        if self.trigger_rule not in _KNOWN_RULES:
             raise DagDefinitionError(
-                f"{where}: unknown trigger_rule {self.trigger_rule!r}; one of {', '.join(TRIGGER_RULES)}"
+                f"{self._where()}: unknown trigger_rule {self.trigger_rule!r}; "
+                f"one of {', '.join(TRIGGER_RULES)}"
             )
         if type(self.retries) is not int or self.retries < 0:
-            raise DagDefinitionError(f"{where}: retries must be an int >= 0, got {self.retries!r}")
-        self.retry_delay = _as_timedelta(self.retry_delay, f"{where}: retry_delay") or timedelta(0)
-        self.max_retry_delay = _as_timedelta(self.max_retry_delay, f"{where}: max_retry_delay")
-        self.execution_timeout = _as_timedelta(self.execution_timeout, f"{where}: execution_timeout")
+            raise DagDefinitionError(
+                f"{self._where()}: retries must be an int >= 0, got {self.retries!r}")
+        if type(self.retry_delay) is not timedelta:
+            self.retry_delay = (_as_timedelta(self.retry_delay, f"{self._where()}: retry_delay")
+                                or timedelta(0))
+        if self.max_retry_delay is not None:
+            self.max_retry_delay = _as_timedelta(self.max_retry_delay,
+                                                 f"{self._where()}: max_retry_delay")
+        if self.execution_timeout is not None:
+            self.execution_timeout = _as_timedelta(self.execution_timeout,
+                                                   f"{self._where()}: execution_timeout")
+
+    def _where(self) -> str:
+        return f"task {self.task_id!r} in DAG {self.dag.dag_id!r}"
 
     # -- what subclasses provide ---------------------------------------------------------
     def execute(self, ctx: Context) -> Any:

@@ -105,10 +105,10 @@ class PythonTask(Task):
         if not callable(python_callable):
             raise DagDefinitionError(f"task {task_id!r}: python_callable must be callable")
         self.python_callable = python_callable
-        self.op_args = _to_refs(list(op_args))
-        self.op_kwargs = _to_refs(dict(op_kwargs or {}))
+        self.op_args = _to_refs(list(op_args)) if op_args else []
+        self.op_kwargs = _to_refs(dict(op_kwargs)) if op_kwargs else {}
         self.templates_dict = dict(templates_dict) if templates_dict else None
-        self.expand_args: dict[str, Any] = _to_refs(dict(expand or {}))
+        self.expand_args: dict[str, Any] = _to_refs(dict(expand)) if expand else {}
         self._plan = call_plan(python_callable)
         super().__init__(task_id, **task_kwargs)
         for ref in self.result_refs():
@@ -126,8 +126,9 @@ class PythonTask(Task):
 
     def result_refs(self) -> list[ResultRef]:
         found: list[ResultRef] = []
-        for value in (self.op_args, self.op_kwargs, list(self.expand_args.values())):
-            _refs_in(value, found)
+        for value in (self.op_args, self.op_kwargs, self.expand_args):
+            if value:
+                _refs_in(value, found)
         return found
 
     def map_sources(self) -> dict[str, Any]:
