@@ -277,6 +277,10 @@ def main() -> int:
     ap.add_argument("--no-dagster", action="store_true",
                     help="do not run Dagster beside the scale rows even if it is installed")
     a = ap.parse_args()
+    # Whole processes are timed as users run them, with bytecode cached: a shell that sets
+    # PYTHONDONTWRITEBYTECODE (this sandbox's does) would have every run compile Legato's
+    # (editable-install) sources again, a cost no installed copy pays. Both sides alike.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     rows = []
     for name in [a.only] if a.only else names:
         print(f"measuring {name} ...", file=sys.stderr, flush=True)
