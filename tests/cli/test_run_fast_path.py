@@ -101,3 +101,33 @@ def test_summary_is_plain_text_with_the_first_line_of_each_error(tmp_path: Path,
     assert rows["loaded"][1] == "success" and rows["boom"][1] == "failed"
     assert "first line" in done.stdout and "second line" not in done.stdout
     assert "\x1b[" not in done.stdout and "│" not in done.stdout    # not a terminal: no colour
+
+
+GC_PROBE = '''
+import gc
+from legato import DAG, task
+
+with DAG("gc_probe", start_date="2024-01-01", schedule=None) as dag:
+    @task
+    def collector_is_on() -> None:
+        if not gc.isenabled():
+            raise RuntimeError("tasks run with the garbage collector off")
+        made = []
+        made.append(made)               # a cycle only the collector frees
+        del made
+        if gc.collect() < 1:
+            raise RuntimeError("the cycle was not collected")
+
+    collector_is_on()
+'''
+
+
+def test_tasks_run_with_the_collector_on_after_the_quiet_start_up(
+        tmp_path: Path, legato_home: Path) -> None:
+    """`legato run` starts with the collector off (main) and must switch it back on before
+    the tasks run (run_cmd.settle_heap), or a long run's cyclic garbage would never be freed."""
+    dag_file = tmp_path / "gc_probe.py"
+    dag_file.write_text(GC_PROBE)
+    done = legato("run", str(dag_file), home=legato_home)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "run success" in done.stdout

@@ -8,6 +8,7 @@ else, `legato run --help` included, goes through the typer app in `cli.app`.
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any
 
@@ -15,9 +16,12 @@ from typing import Any
 def main() -> None:
     argv = sys.argv[1:]
     if argv[:1] == ["run"] and not {"--help", "-h"} & set(argv[1:]):
+        gc.disable()            # until the DAG is loaded: see run_cmd.settle_heap
         from .run_cmd import run_from_argv
 
-        sys.exit(run_from_argv(argv[1:]))
+        code = run_from_argv(argv[1:])
+        gc.freeze()             # the collection at exit then has nothing left to walk
+        sys.exit(code)
     from .app import main as app_main
 
     app_main()
