@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from .. import collector
 from .errors import DagCycleError, DagDefinitionError
 from .ids import check_id
 
@@ -110,9 +111,11 @@ class DAG:
     # -- context manager ---------------------------------------------------------------
     def __enter__(self) -> DAG:
         _active.append(self)
+        collector.hold()            # a generated DAG defines thousands of tasks in this block
         return self
 
     def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        collector.release()
         _active.remove(self)
         if exc_type is None:
             self.check_acyclic()

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from ..authoring.loader import LoadError
 from ..authoring.parsed import ParsedDag
+from ..collector import fewer_collections
 from ..config import Settings
 from ..schedules.timetable import due_runs
 from ..store import dags as dag_store
@@ -343,10 +344,11 @@ class Scheduler:
 
         threading.Thread(target=stop_watch, daemon=True, name="legato-stop-watch").start()
         try:
-            self.faults.guard(self.start, stop)
-            while not stop.is_set():
-                self.faults.guard(self.tick, stop)
-            self.faults.guard(lambda: self.drain(self.settings.stop_grace_s), None)
+            with fewer_collections():
+                self.faults.guard(self.start, stop)
+                while not stop.is_set():
+                    self.faults.guard(self.tick, stop)
+                self.faults.guard(lambda: self.drain(self.settings.stop_grace_s), None)
         finally:
             self.release()
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from ..authoring.dag import DAG, parse_datetime
 from ..authoring.spec import DagSpec
+from ..collector import fewer_collections
 from ..config import Settings, load_settings
 from ..engine import registry
 from ..engine.bus import Bus, RunFinished, TaskFinished
@@ -186,7 +187,7 @@ def _drive(settings: Settings, spec: DagSpec, run: run_store.RunRow, runner: Any
         driver.load_new()
     else:
         driver.load()
-    with _stop_on(stop_signals, runner) as stop:
+    with _stop_on(stop_signals, runner) as stop, fewer_collections():
         driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s,
                                  stop=stop)
     return _Drove(stop.is_set(), incidents.emitted)
