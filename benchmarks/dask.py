@@ -110,8 +110,8 @@ def table(bench: Any, rows: list[tuple[str, int, str, float, float]], a: Any) ->
              for cells in [head, *body]]
     lines.insert(1, "-+-".join("-" * w for w in widths))
     return "\n".join([
-        f"median of {a.runs} dag.run() after 1 warm-up; {a.workers} worker processes each "
-        "(local:process: a new pool per run; dask: a LocalCluster started before timing)",
+        (f"median of {a.runs} dag.run() after 1 warm-up; {a.workers} worker processes each "
+        "(local:process: a new pool per run; dask: a LocalCluster started before timing)"),
         *lines,
         "incumbents (not run here): " + str(bench.INCUMBENT_TSV) + "; for chain-20 they are "
         "the chain-100 figures (compare per hop: their inner / 100).",
