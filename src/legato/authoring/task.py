@@ -104,20 +104,32 @@ class Task(DependencyMixin):
                 f"task {task_id!r} must be created inside `with DAG(...)` or be given dag="
             )
         self.dag = dag
+        self.task_id = task_id
         # Spelled out, not looped over a dict: a generated DAG defines thousands of tasks.
         default = dag.default_args.get if dag.default_args else _DEFAULTS.get
         self.trigger_rule = (default("trigger_rule", _DEFAULTS["trigger_rule"])
                              if trigger_rule is _UNSET else trigger_rule)
+        if self.trigger_rule not in _KNOWN_RULES:
+            raise DagDefinitionError(
+                f"{self._where()}: unknown trigger_rule {self.trigger_rule!r}; "
+                f"one of {', '.join(TRIGGER_RULES)}"
+            )
         self.retries = default("retries", 0) if retries is _UNSET else retries
-        self.retry_delay = (default("retry_delay", _DEFAULTS["retry_delay"])
-                            if retry_delay is _UNSET else retry_delay)
+        if type(self.retries) is not int or self.retries < 0:
+            raise DagDefinitionError(
+                f"{self._where()}: retries must be an int >= 0, got {self.retries!r}")
+        delay = default("retry_delay", _DEFAULTS["retry_delay"]) if retry_delay is _UNSET \
+            else retry_delay
+        self.retry_delay = self._duration(delay, "retry_delay") or timedelta(0)
         self.retry_exponential_backoff = (default("retry_exponential_backoff", False)
                                           if retry_exponential_backoff is _UNSET
                                           else retry_exponential_backoff)
-        self.max_retry_delay = (default("max_retry_delay", None)
-                                if max_retry_delay is _UNSET else max_retry_delay)
-        self.execution_timeout = (default("execution_timeout", None)
-                                  if execution_timeout is _UNSET else execution_timeout)
+        self.max_retry_delay = self._duration(
+            default("max_retry_delay", None) if max_retry_delay is _UNSET else max_retry_delay,
+            "max_retry_delay")
+        self.execution_timeout = self._duration(
+            default("execution_timeout", None) if execution_timeout is _UNSET
+            else execution_timeout, "execution_timeout")
         self.owner = default("owner", _DEFAULTS["owner"]) if owner is _UNSET else owner
         self.on_failure_callback = (default("on_failure_callback", None)
                                     if on_failure_callback is _UNSET else on_failure_callback)
@@ -128,28 +140,12 @@ class Task(DependencyMixin):
         self.inlets = tuple(inlets) if inlets else ()
         self.outlets = tuple(outlets) if outlets else ()
         self.doc = doc
-        self.task_id = task_id
-        self._validate()
         self.task_id = dag.add_task(self, task_id, dedupe=_dedupe)
 
-    def _validate(self) -> None:
-        if self.trigger_rule not in _KNOWN_RULES:
-            raise DagDefinitionError(
-                f"{self._where()}: unknown trigger_rule {self.trigger_rule!r}; "
-                f"one of {', '.join(TRIGGER_RULES)}"
-            )
-        if type(self.retries) is not int or self.retries < 0:
-            raise DagDefinitionError(
-                f"{self._where()}: retries must be an int >= 0, got {self.retries!r}")
-        if type(self.retry_delay) is not timedelta:
-            self.retry_delay = (_as_timedelta(self.retry_delay, f"{self._where()}: retry_delay")
-                                or timedelta(0))
-        if self.max_retry_delay is not None:
-            self.max_retry_delay = _as_timedelta(self.max_retry_delay,
-                                                 f"{self._where()}: max_retry_delay")
-        if self.execution_timeout is not None:
-            self.execution_timeout = _as_timedelta(self.execution_timeout,
-                                                   f"{self._where()}: execution_timeout")
+    def _duration(self, value: Any, what: str) -> timedelta | None:
+        if value is None or type(value) is timedelta:
+            return value
+        return _as_timedelta(value, f"{self._where()}: {what}")
 
     def _where(self) -> str:
         return f"task {self.task_id!r} in DAG {self.dag.dag_id!r}"
