@@ -175,7 +175,7 @@ def running_owners(conn: sa.Connection) -> dict[str | None, int]:
     """How many running runs each owner drives (None: runs written before owners existed)."""
     q = (sa.select(dag_runs.c.owner, sa.func.count()).where(dag_runs.c.state == "running")
          .group_by(dag_runs.c.owner))
-    return dict(conn.execute(q).tuples().all())     # not dict(result): a Result has keys()
+    return dict(conn.execute(q).all())     # rows, not the Result: a Result has keys()
 
 
 def running_runs_of(conn: sa.Connection, owner: str | None) -> list[RunRow]:
