@@ -92,6 +92,7 @@ def _dag_callbacks(dag: DAG, bus: Bus, settings: Any) -> None:
     bus.subscribe(RunFinished, on_finished)
 
 
+@fewer_collections()                 # from the run's rows inserted to its result read back
 def run_dag(
     dag: DAG,
     *,
@@ -133,6 +134,7 @@ def run_dag(
     return _finish(settings, run.run_id, drove)
 
 
+@fewer_collections()
 def drive_queued(settings: Settings, run_id: str, *, executor: str = "local",
                  on_task: Callable[[TaskFinished], None] | None = None,
                  stop_signals: tuple[signal.Signals, ...] = (signal.SIGINT,)) -> RunResult | None:
@@ -187,7 +189,7 @@ def _drive(settings: Settings, spec: DagSpec, run: run_store.RunRow, runner: Any
         driver.load_new()
     else:
         driver.load()
-    with _stop_on(stop_signals, runner) as stop, fewer_collections():
+    with _stop_on(stop_signals, runner) as stop:
         driver.run_to_completion(on_pass=owner.beat_if_due, max_wait_s=owner.heartbeat_s,
                                  stop=stop)
     return _Drove(stop.is_set(), incidents.emitted)
