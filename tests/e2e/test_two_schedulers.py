@@ -133,10 +133,13 @@ class Rig:
             tis = conn.execute(sa.text("SELECT run_id, task_id, state, try_number FROM "
                                        "task_instances WHERE state NOT IN ('success')")).all()
             locks = conn.execute(sa.text(
-                "SELECT pid, state, wait_event_type, left(query, 120) FROM pg_stat_activity "
+                "SELECT pid, state, wait_event_type, left(query, 120), backend_start, "
+                "xact_start, state_change FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()")).all()
+            owners = conn.execute(sa.text("SELECT id, pid, started_at FROM schedulers")).all()
         log = self.log.read_text(errors="replace")[-4000:] if self.log.exists() else ""
-        return f"\nruns: {runs}\nunfinished: {tis}\nsessions: {locks}\nlog: {log}"
+        return (f"\nruns: {runs}\nunfinished: {tis}\nsessions: {locks}\nowners: {owners}"
+                f"\nlog: {log}")
 
     def stop_all(self) -> None:
         for proc in self.procs:

@@ -143,10 +143,12 @@ class Scheduler:
         return started
 
     # -- ownership -----------------------------------------------------------------------
-    def _dead_owners(self) -> tuple[list[str | None], list[owner_store.OwnerRow]]:
-        """Owners of running runs that are dead (or missing, or None), and dead owners that
-        own nothing (to forget). Small queries (an index scan and the tiny owners table); the
-        runs themselves are read only for owners that died."""
+    def _dead_owners(self) -> tuple[list[str | None], list[owner_store.OwnerRow],
+                                    list[owner_store.OwnerRow]]:
+        """Owners of running runs that are dead (or missing, or None), dead owners that own
+        nothing (to forget), and the dead owners of running runs whose process no live owner
+        shares (their sessions may be ended). Small queries (an index scan and the tiny owners
+        table); the runs themselves are read only for owners that died."""
         timeout = self.settings.owner_timeout_s
         with self.engine.connect() as conn:
             counts = run_store.running_owners(conn)
@@ -156,12 +158,22 @@ class Scheduler:
                 if i != self.owner.id and owner_store.is_dead(o, now=now, timeout_s=timeout)}
         orphaned = [o for o in counts if o != self.owner.id and (o is None or o not in owners
                                                                  or o in dead)]
-        return orphaned, [owners[i] for i in dead if i not in counts]
+        live_processes = {(o.hostname, o.pid) for i, o in owners.items() if i not in dead}
+        frozen = [owners[i] for i in dead if i in counts
+                  and (owners[i].hostname, owners[i].pid) not in live_processes]
+        return orphaned, [owners[i] for i in dead if i not in counts], frozen
 
     def adopt_running_runs(self) -> int:
         """Runs whose owner is dead: take each with a conditional update, drive it and reap
-        the tries it had in flight. Runs of live owners are left alone."""
-        orphaned, forgettable = self._dead_owners()
+        the tries it had in flight. Runs of live owners are left alone. A dead owner's process
+        may still be there, frozen inside a transaction that locks its runs' rows (a lock the
+        take skips rather than waits for): its sessions are ended first."""
+        orphaned, forgettable, frozen = self._dead_owners()
+        for row in frozen:
+            with self.engine.begin() as conn:
+                if dialect.end_sessions_of(conn, row.hostname, row.pid):
+                    log.warning("owner %s (pid %s on %s) judged dead: ended its database "
+                                "sessions", row.id, row.pid, row.hostname)
         adopted = 0
         for dead in orphaned:
             with self.engine.connect() as conn:

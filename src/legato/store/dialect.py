@@ -23,6 +23,7 @@ Only SQLite and PostgreSQL are supported stores; another dialect is refused by n
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 import weakref
@@ -212,13 +213,16 @@ def configure(engine: sa.Engine) -> sa.Engine:
 _IDLE_LIMITED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
-def end_idle_transactions_after(engine: sa.Engine, seconds: float) -> None:
+def end_idle_transactions_after(engine: sa.Engine, seconds: float, hostname: str) -> None:
     """On PostgreSQL, the server ends this engine's sessions that sit idle inside a
-    transaction for longer than `seconds`. An owner of runs sets it to its owner timeout: a
-    frozen process (SIGSTOP, a debugger) otherwise keeps its row locks, and the runs they
-    guard are skipped by every scheduler that would adopt them. Once per engine; connections
-    already pooled are replaced. SQLite needs nothing (a frozen writer's lock is a file
-    lock, and its busy timeout applies)."""
+    transaction for longer than `seconds`, and each session is tagged with its process
+    (`application_name`, see `process_tag`). An owner of runs sets both up with its owner
+    timeout: a frozen process (SIGSTOP, a debugger) otherwise keeps its row locks, and the
+    runs they guard are skipped by every scheduler that would adopt them. A process frozen in
+    the middle of a pipelined statement is not idle to the server (no timeout reaches it):
+    the tag lets an adopting scheduler end its sessions (`end_sessions_of`). Once per engine;
+    connections already pooled are replaced. SQLite needs nothing (a frozen writer's lock is
+    a file lock, and its busy timeout applies)."""
     if engine.dialect.name != "postgresql" or engine in _IDLE_LIMITED:
         return
     _IDLE_LIMITED.add(engine)
@@ -227,11 +231,30 @@ def end_idle_transactions_after(engine: sa.Engine, seconds: float) -> None:
     def limit(dbapi_conn: Any, _record: Any) -> None:
         cur = dbapi_conn.cursor()
         cur.execute(f"SET idle_in_transaction_session_timeout = {limit_ms}")
+        cur.execute("SELECT set_config('application_name', %s, false)",
+                    (process_tag(hostname, os.getpid()),))     # the pid at connect: forks
         cur.close()
         dbapi_conn.commit()             # a SET rolled back with its transaction would not stay
 
     sa.event.listen(engine, "connect", limit)
     engine.dispose()
+
+
+def process_tag(hostname: str, pid: int) -> str:
+    """The `application_name` of an owner process's sessions (PostgreSQL keeps 63 bytes)."""
+    return f"legato:{pid}@{hostname}"[:63]
+
+
+def end_sessions_of(conn: sa.Connection, hostname: str, pid: int) -> int:
+    """End the sessions that process `pid` on `hostname` holds on this database (PostgreSQL;
+    elsewhere nothing to do): for an owner judged dead whose process may still hold row locks
+    in a transaction it will never finish. Its writes were fenced anyway. How many it ended."""
+    if conn.dialect.name != "postgresql":
+        return 0
+    return int(conn.execute(sa.text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND application_name = :tag "
+        "AND pid <> pg_backend_pid()"), {"tag": process_tag(hostname, pid)}).scalar() or 0)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

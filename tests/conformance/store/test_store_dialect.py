@@ -4,6 +4,8 @@ name."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
@@ -11,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from legato.store import dialect
+from waiting import eventually
 
 md = sa.MetaData()
 things = sa.Table("dialect_things", md, sa.Column("id", sa.Integer, primary_key=True),
@@ -134,3 +137,53 @@ def test_a_session_ended_in_the_middle_of_an_executemany_is_a_lost_connection() 
     assert not dialect.connection_lost(psycopg.errors.QueryCanceled("statement timeout"), None)
     assert not dialect.connection_lost(psycopg.errors.UniqueViolation("duplicate key"), None)
     assert not dialect.connection_lost(ValueError("not a database error"), None)
+
+
+HOLDER = """
+import sys, time
+import sqlalchemy as sa
+from legato.store import dialect
+engine = sa.create_engine(sys.argv[1])
+dialect.end_idle_transactions_after(engine, 60, "test-host")   # tags this process's sessions
+conn = engine.connect()
+conn.begin()
+conn.execute(sa.text("SELECT id FROM dialect_things WHERE name = 'held' FOR UPDATE"))
+print("locked", flush=True)
+time.sleep(120)                 # as a frozen owner: the transaction is never finished
+"""
+
+
+def test_the_sessions_of_a_dead_owners_process_can_be_ended(engine: sa.Engine,
+                                                             kind: str) -> None:
+    """A frozen owner's open transaction keeps its runs' rows locked where no server timeout
+    reaches it; an adopting scheduler ends that process's sessions by their tag."""
+    with engine.begin() as conn:
+        conn.execute(things.insert().values(name="held", n=1))
+    if kind != "postgresql":
+        with engine.begin() as conn:
+            assert dialect.end_sessions_of(conn, "test-host", 1) == 0
+        return
+    url = engine.url.render_as_string(hide_password=False)
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, url], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        query = sa.select(things.c.id).where(things.c.name == "held")
+        with engine.connect() as other:
+            other.begin()
+            assert dialect.try_lock(other, query) is False           # held by the child
+            other.rollback()
+        with engine.begin() as conn:
+            assert dialect.end_sessions_of(conn, "test-host", holder.pid + 1) == 0   # not it
+            assert dialect.end_sessions_of(conn, "test-host", holder.pid) == 1
+
+        def free() -> bool:
+            with engine.connect() as other:
+                other.begin()
+                got = dialect.try_lock(other, query)
+                other.rollback()
+                return got
+        eventually(free, 10, what="the row lock released")
+    finally:
+        holder.kill()
+        holder.wait(10)
