@@ -105,38 +105,33 @@ class Task(DependencyMixin):
             )
         self.dag = dag
         self.task_id = task_id
-        # Spelled out, not looped over a dict: a generated DAG defines thousands of tasks.
-        default = dag.default_args.get if dag.default_args else _DEFAULTS.get
-        self.trigger_rule = (default("trigger_rule", _DEFAULTS["trigger_rule"])
-                             if trigger_rule is _UNSET else trigger_rule)
+        given_or_default = dag.default_args.get
+
+        def setting(value: Any, name: str) -> Any:
+            return given_or_default(name, _DEFAULTS[name]) if value is _UNSET else value
+
+        self.trigger_rule = setting(trigger_rule, "trigger_rule")
         if self.trigger_rule not in _KNOWN_RULES:
             raise DagDefinitionError(
                 f"{self._where()}: unknown trigger_rule {self.trigger_rule!r}; "
                 f"one of {', '.join(TRIGGER_RULES)}"
             )
-        self.retries = default("retries", 0) if retries is _UNSET else retries
+        self.retries = setting(retries, "retries")
         if type(self.retries) is not int or self.retries < 0:
             raise DagDefinitionError(
                 f"{self._where()}: retries must be an int >= 0, got {self.retries!r}")
-        delay = default("retry_delay", _DEFAULTS["retry_delay"]) if retry_delay is _UNSET \
-            else retry_delay
-        self.retry_delay = self._duration(delay, "retry_delay") or timedelta(0)
-        self.retry_exponential_backoff = (default("retry_exponential_backoff", False)
-                                          if retry_exponential_backoff is _UNSET
-                                          else retry_exponential_backoff)
-        self.max_retry_delay = self._duration(
-            default("max_retry_delay", None) if max_retry_delay is _UNSET else max_retry_delay,
-            "max_retry_delay")
-        self.execution_timeout = self._duration(
-            default("execution_timeout", None) if execution_timeout is _UNSET
-            else execution_timeout, "execution_timeout")
-        self.owner = default("owner", _DEFAULTS["owner"]) if owner is _UNSET else owner
-        self.on_failure_callback = (default("on_failure_callback", None)
-                                    if on_failure_callback is _UNSET else on_failure_callback)
-        self.on_retry_callback = (default("on_retry_callback", None)
-                                  if on_retry_callback is _UNSET else on_retry_callback)
-        self.on_success_callback = (default("on_success_callback", None)
-                                    if on_success_callback is _UNSET else on_success_callback)
+        self.retry_delay = (self._duration(setting(retry_delay, "retry_delay"), "retry_delay")
+                            or timedelta(0))
+        self.retry_exponential_backoff = setting(retry_exponential_backoff,
+                                                 "retry_exponential_backoff")
+        self.max_retry_delay = self._duration(setting(max_retry_delay, "max_retry_delay"),
+                                              "max_retry_delay")
+        self.execution_timeout = self._duration(setting(execution_timeout, "execution_timeout"),
+                                                "execution_timeout")
+        self.owner = setting(owner, "owner")
+        self.on_failure_callback = setting(on_failure_callback, "on_failure_callback")
+        self.on_retry_callback = setting(on_retry_callback, "on_retry_callback")
+        self.on_success_callback = setting(on_success_callback, "on_success_callback")
         self.inlets = tuple(inlets) if inlets else ()
         self.outlets = tuple(outlets) if outlets else ()
         self.doc = doc

@@ -213,7 +213,7 @@ def configure(engine: sa.Engine) -> sa.Engine:
 _IDLE_LIMITED: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
 
-def end_idle_transactions_after(engine: sa.Engine, seconds: float, hostname: str) -> None:
+def fence_owner_sessions(engine: sa.Engine, seconds: float, hostname: str) -> None:
     """On PostgreSQL, the server ends this engine's sessions that sit idle inside a
     transaction for longer than `seconds`, and each session is tagged with its process
     (`application_name`, see `process_tag`). An owner of runs sets both up with its owner

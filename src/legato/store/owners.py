@@ -93,7 +93,7 @@ class Owner:
         self._thread: threading.Thread | None = None
 
     def register(self) -> None:
-        dialect.end_idle_transactions_after(self.engine, self.timeout_s, HOSTNAME)
+        dialect.fence_owner_sessions(self.engine, self.timeout_s, HOSTNAME)
         with self.engine.begin() as conn:
             now = clock(conn)
             conn.execute(schedulers.insert().values(

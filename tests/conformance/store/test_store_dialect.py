@@ -144,7 +144,7 @@ import sys, time
 import sqlalchemy as sa
 from legato.store import dialect
 engine = sa.create_engine(sys.argv[1])
-dialect.end_idle_transactions_after(engine, 60, "test-host")   # tags this process's sessions
+dialect.fence_owner_sessions(engine, 60, "test-host")   # tags this process's sessions
 conn = engine.connect()
 conn.begin()
 conn.execute(sa.text("SELECT id FROM dialect_things WHERE name = 'held' FOR UPDATE"))
